@@ -1,0 +1,103 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Endpoint } from '../../domain/endpoint';
+import type { EndpointReader, EndpointRepository } from '../../domain/ports';
+
+export class DynamoEndpointRepository implements EndpointRepository, EndpointReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(endpoint: Endpoint): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: endpoint,
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<Endpoint | undefined> {
+    const found = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byId',
+        KeyConditionExpression: 'id = :id',
+        ExpressionAttributeValues: { ':id': id },
+        ProjectionExpression: 'tenant',
+      }),
+    );
+    const tenant = found.Items?.[0]?.tenant as string | undefined;
+    // The index is eventually consistent; the base-table read below is not.
+    return tenant === undefined ? undefined : this.getInTenant(tenant, id);
+  }
+
+  async getInTenant(tenant: string, id: string): Promise<Endpoint | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { tenant, id }, ConsistentRead: true }),
+    );
+    return result.Item as Endpoint | undefined;
+  }
+
+  getForDelivery(tenant: string, id: string): Promise<Endpoint | undefined> {
+    return this.getInTenant(tenant, id);
+  }
+
+  async listByTenant(tenant: string): Promise<Endpoint[]> {
+    const items: Endpoint[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'tenant = :tenant',
+          ExpressionAttributeValues: { ':tenant': tenant },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((page.Items ?? []) as Endpoint[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async delete(endpoint: Pick<Endpoint, 'tenant' | 'id'>): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { tenant: endpoint.tenant, id: endpoint.id },
+      }),
+    );
+  }
+}
+
+/**
+ * Keeps endpoints a few seconds in memory: the dispatcher reads one per delivery and a
+ * change (disable, rotation) may take that long to reach it.
+ */
+export class CachedEndpointReader implements EndpointReader {
+  private readonly cache = new Map<string, { value: Endpoint | undefined; until: number }>();
+
+  constructor(
+    private readonly source: EndpointReader,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getForDelivery(tenant: string, id: string): Promise<Endpoint | undefined> {
+    const key = `${tenant}\u0000${id}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.until > this.now()) return hit.value;
+    const value = await this.source.getForDelivery(tenant, id);
+    this.cache.set(key, { value, until: this.now() + this.ttlMs });
+    return value;
+  }
+}

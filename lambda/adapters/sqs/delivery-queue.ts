@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type {
+  DeadLetterQueue,
+  DeadLetterReason,
+  DeliveryMessage,
+  DeliveryQueue,
+} from '../../domain/ports';
+
+const MAX_ENTRIES = 10;
+/** SQS caps a batch at 1 MiB; stay under it with room for attributes. */
+const MAX_BATCH_BYTES = 900 * 1024;
+const MAX_ROUNDS = 5;
+
+/** Splits entries into SendMessageBatch-sized groups by count and size. */
+function groups(entries: readonly SendMessageBatchRequestEntry[]) {
+  const result: SendMessageBatchRequestEntry[][] = [];
+  let current: SendMessageBatchRequestEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = Buffer.byteLength(entry.MessageBody ?? '');
+    if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+export class SqsDeliveryQueue implements DeliveryQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(messages: readonly DeliveryMessage[]): Promise<void> {
+    const entries = messages.map((message, index) => ({
+      Id: String(index),
+      MessageBody: JSON.stringify(message),
+    }));
+    await Promise.all(groups(entries).map((group) => this.sendGroup(group)));
+  }
+
+  private async sendGroup(group: SendMessageBatchRequestEntry[]): Promise<void> {
+    let pending = group;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === MAX_ROUNDS) {
+        throw new Error(`${pending.length} deliveries could not be queued`);
+      }
+      if (round > 0) await sleep(50 * 2 ** round);
+      const result = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
+      );
+      const failed = new Set((result.Failed ?? []).map((f) => f.Id));
+      pending = pending.filter((entry) => failed.has(entry.Id));
+    }
+  }
+
+  /** Hides a received message until its next attempt is due. */
+  async postpone(receiptHandle: string, seconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  }
+}
+
+/** Dead letters carry their reason as message attributes, readable in the console as is. */
+export class SqsDeadLetterQueue implements DeadLetterQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(message: DeliveryMessage, reason: DeadLetterReason): Promise<void> {
+    const text = (value: string) => ({ DataType: 'String', StringValue: value });
+    const attributes: Record<string, { DataType: string; StringValue: string }> = {
+      eventId: text(message.eventId),
+      endpointId: text(message.endpointId),
+      eventType: text(message.type),
+      tenant: text(message.tenant),
+      attempts: { DataType: 'Number', StringValue: String(reason.attempts) },
+      deadLetteredAt: text(new Date().toISOString()),
+    };
+    if (reason.lastStatus !== undefined) {
+      attributes.lastStatus = { DataType: 'Number', StringValue: String(reason.lastStatus) };
+    }
+    if (reason.error) attributes.error = text(reason.error.slice(0, 1024));
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        MessageAttributes: attributes,
+      }),
+    );
+  }
+}

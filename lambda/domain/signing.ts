@@ -1,0 +1,46 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Standard Webhooks v1 signing: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. */
+
+const SECRET_PREFIX = 'whsec_';
+
+export function generateSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+}
+
+function secretKey(secret: string): Buffer {
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  return Buffer.from(encoded, 'base64');
+}
+
+export function signPayload(secret: string, id: string, timestamp: number, body: string): string {
+  const digest = createHmac('sha256', secretKey(secret))
+    .update(`${id}.${timestamp}.${body}`)
+    .digest('base64');
+  return `v1,${digest}`;
+}
+
+/** The `webhook-signature` header value: one signature per live secret, space-separated. */
+export function signatureHeader(
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
+  return secrets.map((secret) => signPayload(secret, id, timestamp, body)).join(' ');
+}
+
+/** True when any signature in the header was made with `secret` (constant-time compare). */
+export function verifySignature(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string,
+  header: string,
+): boolean {
+  const expected = Buffer.from(signPayload(secret, id, timestamp, body));
+  return header.split(' ').some((candidate) => {
+    const given = Buffer.from(candidate);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}

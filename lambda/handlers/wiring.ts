@@ -1,0 +1,116 @@
+import { queues, settingsEnv, tables } from '../../lib/resources';
+import { dynamoDocumentClient, sqs } from '../adapters/aws-clients';
+import { numberEnv, optionalEnv, queueUrlOf, tableNameOf } from '../adapters/config';
+import { DynamoApiKeyRepository, hashApiKey } from '../adapters/dynamo/api-key-store';
+import { DynamoAttemptLog } from '../adapters/dynamo/attempt-log';
+import { DynamoDeliveryStateRepository } from '../adapters/dynamo/delivery-state-store';
+import { CachedEndpointReader, DynamoEndpointRepository } from '../adapters/dynamo/endpoint-store';
+import { DynamoEventRepository } from '../adapters/dynamo/event-store';
+import { DynamoIdempotencyRepository } from '../adapters/dynamo/idempotency-store';
+import { UndiciWebhookSender } from '../adapters/http/webhook-sender';
+import { SqsDeadLetterQueue, SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
+import type { DispatchDependencies } from '../domain/dispatch';
+import type { PublishDependencies } from '../domain/publish';
+import { parseSchedule } from '../domain/retry-policy';
+import type { KeyLookup, Scope } from './http/middlewares';
+
+/**
+ * Builds the adapters a handler needs from the environment, once per process. Each builder
+ * is separate so a function's bundle carries only the adapters it uses.
+ */
+
+const once = <T>(build: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+};
+
+export const VERSION = '0.1.0';
+
+export const runtimeSettings = once(() => ({
+  scheduleMs: parseSchedule(optionalEnv(settingsEnv.retrySchedule, '1m,5m,30m,2h,12h')),
+  maxAttempts: numberEnv(settingsEnv.maxAttempts, 6),
+  timeoutMs: numberEnv(settingsEnv.deliveryTimeoutSeconds, 15) * 1000,
+  eventRetentionDays: numberEnv(settingsEnv.eventRetentionDays, 30),
+  attemptRetentionDays: numberEnv(settingsEnv.attemptRetentionDays, 14),
+  allowPrivateTargets: optionalEnv(settingsEnv.allowPrivateTargets, 'false') === 'true',
+  endpointCacheMs: numberEnv('ENDPOINT_CACHE_MS', 5000),
+  userAgent: `Hookline/${VERSION}`,
+}));
+
+export const endpointRepository = once(
+  () => new DynamoEndpointRepository(dynamoDocumentClient(), tableNameOf(tables.endpoints)),
+);
+
+export const eventRepository = once(
+  () =>
+    new DynamoEventRepository(
+      dynamoDocumentClient(),
+      tableNameOf(tables.events),
+      runtimeSettings().eventRetentionDays,
+    ),
+);
+
+export const deliveryQueue = once(() => new SqsDeliveryQueue(sqs(), queueUrlOf(queues.delivery)));
+
+export const publishDependencies = once(
+  (): PublishDependencies => ({
+    endpoints: endpointRepository(),
+    events: eventRepository(),
+    idempotency: new DynamoIdempotencyRepository(
+      dynamoDocumentClient(),
+      tableNameOf(tables.idempotency),
+    ),
+    queue: deliveryQueue(),
+    now: Date.now,
+  }),
+);
+
+export const dispatchDependencies = once((): DispatchDependencies => {
+  const settings = runtimeSettings();
+  const client = dynamoDocumentClient();
+  return {
+    endpoints: new CachedEndpointReader(endpointRepository(), settings.endpointCacheMs),
+    sender: new UndiciWebhookSender(),
+    deliveries: new DynamoDeliveryStateRepository(
+      client,
+      tableNameOf(tables.deliveries),
+      settings.attemptRetentionDays,
+    ),
+    deadLetters: new SqsDeadLetterQueue(sqs(), queueUrlOf(queues.deadLetter)),
+    now: Date.now,
+    settings,
+  };
+});
+
+export const attemptLog = once(
+  () =>
+    new DynamoAttemptLog(
+      dynamoDocumentClient(),
+      tableNameOf(tables.attempts),
+      runtimeSettings().attemptRetentionDays,
+    ),
+);
+
+const KEY_CACHE_MS = 60_000;
+
+/** API keys are checked against their hashes, cached a minute per process. */
+export const apiKeyLookup = once((): KeyLookup => {
+  const repository = new DynamoApiKeyRepository(
+    dynamoDocumentClient(),
+    tableNameOf(tables.apiKeys),
+  );
+  const cache = new Map<string, { scope: Scope | undefined; until: number }>();
+  return {
+    async scopeOf(key) {
+      const hash = hashApiKey(key);
+      const hit = cache.get(hash);
+      if (hit && hit.until > Date.now()) return hit.scope;
+      const record = await repository.find(key);
+      cache.set(hash, { scope: record?.scope, until: Date.now() + KEY_CACHE_MS });
+      return record?.scope;
+    },
+  };
+});

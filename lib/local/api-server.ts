@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { apiRoutes, type RouteDefinition } from '../resources';
+import type { LocalEventBus } from './event-bus';
+import { localContext } from './lambda-context';
+import type { Sandbox } from './sandbox';
+
+type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalApiOptions {
+  readonly handlers: Record<RouteDefinition['target'], HttpHandler>;
+  readonly bus: LocalEventBus;
+  readonly sandbox: Sandbox;
+  /** Checks the admin key for sandbox reads, which are not part of the API. */
+  readonly isAdminKey: (authorization: string | undefined) => Promise<boolean>;
+  readonly functionTimeoutMs: number;
+}
+
+/** API Gateway's HTTP API payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+function routeFor(method: string, path: string): RouteDefinition | undefined {
+  return apiRoutes.find((route) => {
+    if (route.method !== 'ANY' && route.method !== method) return false;
+    if (route.path.endsWith('/{proxy+}'))
+      return path.startsWith(route.path.slice(0, -'{proxy+}'.length));
+    return route.path === path;
+  });
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The HTTP API v2 event API Gateway would build for this request. */
+function toApiEvent(
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  route: RouteDefinition,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams)
+    query[key] = key in query ? `${query[key]},${value}` : value;
+  const method = request.method ?? 'GET';
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    ...(route.path.endsWith('{proxy+}') && {
+      pathParameters: { proxy: url.pathname.slice(route.path.indexOf('{proxy+}')) },
+    }),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 && { body: body.toString('utf8') }),
+    isBase64Encoded: false,
+  };
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+) {
+  response.writeHead(status, { 'content-type': contentType }).end(JSON.stringify(body));
+}
+
+const notFound = (path: string) => ({
+  type: 'https://hookline.dev/problems/not-found',
+  title: 'Not Found',
+  status: 404,
+  detail: `no route for ${path}`,
+});
+
+export function createLocalApiServer(options: LocalApiOptions): Server {
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    // Built from Host so sandbox URLs match what endpoints registered.
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    const method = request.method ?? 'GET';
+
+    if (
+      method === 'POST' &&
+      url.pathname === '/' &&
+      request.headers['x-amz-target'] === 'AWSEvents.PutEvents'
+    ) {
+      const body = await readBody(request);
+      send(
+        response,
+        200,
+        options.bus.putEvents(JSON.parse(body?.toString('utf8') || '{}')),
+        'application/x-amz-json-1.1',
+      );
+      return;
+    }
+
+    const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
+    if (sandboxName) {
+      if (method === 'POST') return options.sandbox.receive(request, response, sandboxName, url);
+      if (!(await options.isAdminKey(request.headers.authorization))) {
+        send(
+          response,
+          401,
+          {
+            title: 'Unauthorized',
+            status: 401,
+            detail: 'send the admin key as Authorization: Bearer <key>',
+          },
+          'application/problem+json',
+        );
+        return;
+      }
+      if (method === 'DELETE') {
+        options.sandbox.clear(sandboxName);
+        response.writeHead(204).end();
+        return;
+      }
+      send(response, 200, { data: await options.sandbox.list(sandboxName) });
+      return;
+    }
+
+    const route = routeFor(method, url.pathname);
+    if (!route) {
+      send(response, 404, notFound(url.pathname), 'application/problem+json');
+      return;
+    }
+    const body = await readBody(request);
+    if (!body) {
+      send(
+        response,
+        413,
+        { title: 'Payload Too Large', status: 413, detail: 'the body is over 10 MB' },
+        'application/problem+json',
+      );
+      return;
+    }
+    const result = await options.handlers[route.target](
+      toApiEvent(request, url, body, route),
+      localContext(route.target, options.functionTimeoutMs),
+    );
+    const shaped =
+      typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;
+    response.writeHead(shaped.statusCode ?? 200, shaped.headers as Record<string, string>);
+    response.end(shaped.body ?? '');
+  };
+
+  return createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      console.error('local API error', error);
+      if (!response.headersSent)
+        send(
+          response,
+          500,
+          { title: 'Internal Server Error', status: 500 },
+          'application/problem+json',
+        );
+      else response.end();
+    });
+  });
+}

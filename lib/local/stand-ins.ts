@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import {
+  deriveTimeouts,
+  type HooklineSettings,
+  queues,
+  type TableDefinition,
+  tables,
+} from '../resources';
+
+/** Protocol-compatible DynamoDB and SQS servers, in this process, on loopback ports. */
+export interface StandIns {
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly tableNames: Record<string, string>;
+  readonly queueUrls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_PREFIX = 'hookline-';
+
+function createTableInput(table: TableDefinition, tableName: string) {
+  const keys = [
+    table.partitionKey,
+    table.sortKey,
+    ...(table.globalIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey]),
+  ].filter((k): k is NonNullable<typeof k> => k !== undefined);
+  const attributes = [...new Map(keys.map((k) => [k.name, k])).values()];
+  const keySchema = (pk: { name: string }, sk?: { name: string }) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: keySchema(table.partitionKey, table.sortKey),
+    ...(table.globalIndexes?.length && {
+      GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+  };
+}
+
+/** Creates every table of `tables` that does not exist yet; TTL is left to CDK (DESIGN §6). */
+export async function createTables(endpoint: string, prefix = LOCAL_PREFIX) {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const names: Record<string, string> = {};
+  try {
+    for (const table of Object.values(tables)) {
+      const tableName = `${prefix}${table.name}`;
+      names[table.envVar] = tableName;
+      try {
+        await client.send(new CreateTableCommand(createTableInput(table, tableName)));
+      } catch (error) {
+        if (
+          !(error instanceof ResourceInUseException) &&
+          (error as Error).name !== 'ResourceInUseException'
+        ) {
+          throw error;
+        }
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return names;
+}
+
+export async function startStandIns(
+  dataDir: string,
+  settings: HooklineSettings,
+): Promise<StandIns> {
+  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  mkdirSync(join(dataDir, 'sqs'), { recursive: true });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    path: join(dataDir, 'dynamodb'),
+  });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+
+  const sqsServer = await startFauxqs({
+    port: 0,
+    host: '127.0.0.1',
+    logger: false,
+    dataDir: join(dataDir, 'sqs'),
+  });
+  const { queueVisibilityTimeoutSeconds } = deriveTimeouts(settings);
+  const dlqName = `${LOCAL_PREFIX}${queues.deadLetter.name}`;
+  const deliveryName = `${LOCAL_PREFIX}${queues.delivery.name}`;
+  const dlqArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${dlqName}`;
+  // setup() is idempotent, so a restart over a persisted data dir keeps queues and messages.
+  const created = sqsServer.setup({
+    queues: [
+      { name: dlqName, attributes: { MessageRetentionPeriod: String(14 * 86_400) } },
+      {
+        name: deliveryName,
+        attributes: {
+          VisibilityTimeout: String(queueVisibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(14 * 86_400),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqArn,
+            maxReceiveCount: settings.maxReceiveCount,
+          }),
+        },
+      },
+    ],
+  });
+  const urlOf = (name: string) => {
+    const url = created.queues.find((q) => q.name === name)?.url;
+    if (!url) throw new Error(`local queue ${name} was not created`);
+    return url;
+  };
+
+  const tableNames = await createTables(dynamoEndpoint);
+  return {
+    dynamoEndpoint,
+    sqsEndpoint: sqsServer.address,
+    tableNames,
+    queueUrls: {
+      [queues.delivery.envVar]: urlOf(deliveryName),
+      [queues.deadLetter.envVar]: urlOf(dlqName),
+    },
+    async stop() {
+      await sqsServer.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

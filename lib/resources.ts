@@ -1,0 +1,193 @@
+/**
+ * The one definition of Hookline's resources (tables, queues, bus rule, routes, settings),
+ * read by the CDK stack and by the local runtime so the two cannot drift.
+ * Pure data: no CDK and no AWS SDK imports.
+ */
+
+export type KeyType = 'S' | 'N';
+
+export interface KeyDefinition {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+}
+
+export interface TableDefinition {
+  /** Logical name; also the suffix of the local table name. */
+  readonly name: string;
+  /** Environment variable through which functions learn the physical table name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+  /** Attribute holding the expiry (epoch seconds); TTL is switched on by CDK only. */
+  readonly ttlAttribute?: string;
+  readonly globalIndexes?: readonly IndexDefinition[];
+}
+
+export const tables = {
+  /** Every accepted event: the event log that replay reads. */
+  events: {
+    name: 'events',
+    envVar: 'EVENTS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  /** Endpoints keyed by tenant so fan-out is one Query, never a Scan. */
+  endpoints: {
+    name: 'endpoints',
+    envVar: 'ENDPOINTS_TABLE',
+    partitionKey: { name: 'tenant', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    globalIndexes: [{ indexName: 'byId', partitionKey: { name: 'id', type: 'S' } }],
+  },
+  /** Per (event, endpoint) delivery state; written only once a delivery has failed. */
+  deliveries: {
+    name: 'deliveries',
+    envVar: 'DELIVERIES_TABLE',
+    partitionKey: { name: 'eventId', type: 'S' },
+    sortKey: { name: 'endpointId', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  /** Attempt log per endpoint, newest last by ULID; successes are grouped per batch. */
+  attempts: {
+    name: 'attempts',
+    envVar: 'ATTEMPTS_TABLE',
+    partitionKey: { name: 'endpointId', type: 'S' },
+    sortKey: { name: 'attemptId', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  /** Idempotency keys of publishes, kept 24 h. */
+  idempotency: {
+    name: 'idempotency',
+    envVar: 'IDEMPOTENCY_TABLE',
+    partitionKey: { name: 'key', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  /** API keys, stored as SHA-256 hashes only. */
+  apiKeys: {
+    name: 'api-keys',
+    envVar: 'API_KEYS_TABLE',
+    partitionKey: { name: 'keyHash', type: 'S' },
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableName = keyof typeof tables;
+
+export interface QueueDefinition {
+  readonly name: string;
+  readonly envVar: string;
+}
+
+export const queues = {
+  delivery: { name: 'delivery', envVar: 'DELIVERY_QUEUE_URL' },
+  deadLetter: { name: 'delivery-dlq', envVar: 'DEAD_LETTER_QUEUE_URL' },
+} as const satisfies Record<string, QueueDefinition>;
+
+/** The custom bus producers publish to, and that carries Hookline's operational events. */
+export const eventBus = {
+  defaultName: 'hookline',
+  envVar: 'EVENT_BUS_NAME',
+  /** Detail types Hookline emits itself start with this and are never ingested again. */
+  operationalPrefix: 'hookline.',
+} as const;
+
+/** EventBridge rule pattern that routes producer entries on the bus to the ingest function. */
+export const ingestRulePattern = {
+  'detail-type': [{ 'anything-but': { prefix: eventBus.operationalPrefix } }],
+} as const;
+
+export type FunctionName = 'ingest' | 'management' | 'dispatcher';
+
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
+  /** API Gateway route path; `{proxy+}` is a greedy parameter. */
+  readonly path: string;
+  readonly target: Exclude<FunctionName, 'dispatcher'>;
+}
+
+/** HTTP API routes, most specific first (the local server matches in this order). */
+export const apiRoutes: readonly RouteDefinition[] = [
+  { method: 'POST', path: '/v1/events', target: 'ingest' },
+  { method: 'POST', path: '/v1/events/batch', target: 'ingest' },
+  { method: 'GET', path: '/health', target: 'management' },
+  { method: 'ANY', path: '/v1/{proxy+}', target: 'management' },
+];
+
+/** Deployment settings; each can be overridden by a `cdk.json` context key of the same name. */
+export interface HooklineSettings {
+  /** Delays between attempts, e.g. `['1m','5m']`. @default 1m, 5m, 30m, 2h, 12h */
+  readonly retrySchedule: readonly string[];
+  /** Attempts per delivery including the first. @default 6 */
+  readonly maxAttempts: number;
+  /** Per-attempt HTTP timeout in seconds. @default 15 */
+  readonly deliveryTimeoutSeconds: number;
+  /** Deliveries the dispatcher receives per invocation. @default 10 */
+  readonly dispatchBatchSize: number;
+  /** Days an event stays in the event log for replay. @default 30 */
+  readonly eventRetentionDays: number;
+  /** Days attempt records are kept. @default 14 */
+  readonly attemptRetentionDays: number;
+  /** Receives before SQS itself dead-letters a message that keeps crashing the dispatcher. @default 20 */
+  readonly maxReceiveCount: number;
+  /** Grace period in hours during which a rotated secret keeps signing. @default 24 */
+  readonly secretRotationGraceHours: number;
+}
+
+export const defaultSettings: HooklineSettings = {
+  retrySchedule: ['1m', '5m', '30m', '2h', '12h'],
+  maxAttempts: 6,
+  deliveryTimeoutSeconds: 15,
+  dispatchBatchSize: 10,
+  eventRetentionDays: 30,
+  attemptRetentionDays: 14,
+  maxReceiveCount: 20,
+  secretRotationGraceHours: 24,
+};
+
+export interface DerivedTimeouts {
+  /** Dispatcher function timeout: one attempt's HTTP timeout plus bookkeeping headroom. */
+  readonly dispatcherTimeoutSeconds: number;
+  /** Queue visibility: six times the function timeout, as AWS advises for SQS event sources. */
+  readonly queueVisibilityTimeoutSeconds: number;
+}
+
+/**
+ * Keeps the HTTP timeout, function timeout and queue visibility timeout consistent: the
+ * deliveries of a batch run concurrently, so one batch lasts about one HTTP timeout.
+ */
+export function deriveTimeouts(settings: HooklineSettings): DerivedTimeouts {
+  const dispatcherTimeoutSeconds = settings.deliveryTimeoutSeconds + 15;
+  return {
+    dispatcherTimeoutSeconds,
+    queueVisibilityTimeoutSeconds: dispatcherTimeoutSeconds * 6,
+  };
+}
+
+/** Environment variables every function receives, apart from table and queue names. */
+export const settingsEnv = {
+  retrySchedule: 'RETRY_SCHEDULE',
+  maxAttempts: 'MAX_ATTEMPTS',
+  deliveryTimeoutSeconds: 'DELIVERY_TIMEOUT_SECONDS',
+  eventRetentionDays: 'EVENT_RETENTION_DAYS',
+  attemptRetentionDays: 'ATTEMPT_RETENTION_DAYS',
+  secretRotationGraceHours: 'SECRET_ROTATION_GRACE_HOURS',
+  /** `true` only in local mode: allows http and loopback endpoint URLs. */
+  allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+} as const;
+
+/** The environment a function needs for the given settings, keyed by variable name. */
+export function settingsEnvironment(settings: HooklineSettings): Record<string, string> {
+  return {
+    [settingsEnv.retrySchedule]: settings.retrySchedule.join(','),
+    [settingsEnv.maxAttempts]: String(settings.maxAttempts),
+    [settingsEnv.deliveryTimeoutSeconds]: String(settings.deliveryTimeoutSeconds),
+    [settingsEnv.eventRetentionDays]: String(settings.eventRetentionDays),
+    [settingsEnv.attemptRetentionDays]: String(settings.attemptRetentionDays),
+    [settingsEnv.secretRotationGraceHours]: String(settings.secretRotationGraceHours),
+  };
+}
