@@ -78,9 +78,9 @@ describe('Standard Webhooks signing', () => {
     expect(verifySignature(vector.secret, vector.id, vector.timestamp, '{"test": 1}', header)).toBe(
       false,
     );
-    expect(verifySignature(generateSecret(), vector.id, vector.timestamp, vector.body, header)).toBe(
-      false,
-    );
+    expect(
+      verifySignature(generateSecret(), vector.id, vector.timestamp, vector.body, header),
+    ).toBe(false);
   });
 
   it('generates whsec_ secrets of 32 random bytes', () => {

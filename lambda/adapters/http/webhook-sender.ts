@@ -16,9 +16,23 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, li
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
+/** Error texts a receiver's operator can act on, keyed by undici and system error codes. */
+const ERROR_TEXT: Record<string, string> = {
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_SOCKET: 'connection closed by the endpoint',
+  ECONNRESET: 'connection closed by the endpoint',
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+};
+
 function describe(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  const known = ERROR_TEXT[code ?? ''] ?? ERROR_TEXT[cause ?? ''];
+  if (known) return known;
   return code ? `${code}: ${message ?? ''}`.trim() : (message ?? String(error));
 }
 

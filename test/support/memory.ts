@@ -1,0 +1,138 @@
+import type { Endpoint } from '../../lambda/domain/endpoint';
+import type { StoredEvent } from '../../lambda/domain/event';
+import type {
+  AttemptLog,
+  AttemptLogEntry,
+  DeadLetterQueue,
+  DeadLetterReason,
+  DeliveryMessage,
+  DeliveryQueue,
+  DeliveryStateRepository,
+  EndpointReader,
+  EndpointRepository,
+  EventRepository,
+  IdempotencyRecord,
+  IdempotencyRepository,
+} from '../../lambda/domain/ports';
+
+/** In-memory ports for domain tests; the adapters have their own tests against stand-ins. */
+
+export class MemoryEndpoints implements EndpointRepository, EndpointReader {
+  readonly items = new Map<string, Endpoint>();
+  reads = 0;
+  async create(endpoint: Endpoint) {
+    this.items.set(endpoint.id, endpoint);
+  }
+  async get(id: string) {
+    return this.items.get(id);
+  }
+  async getInTenant(tenant: string, id: string) {
+    const found = this.items.get(id);
+    return found?.tenant === tenant ? found : undefined;
+  }
+  async getForDelivery(tenant: string, id: string) {
+    this.reads++;
+    return this.getInTenant(tenant, id);
+  }
+  async listByTenant(tenant: string) {
+    this.reads++;
+    return [...this.items.values()].filter((e) => e.tenant === tenant);
+  }
+  async delete(endpoint: Pick<Endpoint, 'id'>) {
+    this.items.delete(endpoint.id);
+  }
+}
+
+export class MemoryEvents implements EventRepository {
+  readonly items = new Map<string, StoredEvent>();
+  failNextPut = false;
+  async putMany(events: readonly StoredEvent[]) {
+    if (this.failNextPut) {
+      this.failNextPut = false;
+      throw new Error('storage unavailable');
+    }
+    for (const event of events) this.items.set(event.id, event);
+  }
+  async get(id: string) {
+    return this.items.get(id);
+  }
+}
+
+export class MemoryIdempotency implements IdempotencyRepository {
+  readonly items = new Map<string, IdempotencyRecord>();
+  async claim(record: IdempotencyRecord) {
+    const existing = this.items.get(record.key);
+    if (existing) return existing;
+    this.items.set(record.key, record);
+    return undefined;
+  }
+  async takeOver(key: string, expected: number, lockedUntil: number) {
+    const existing = this.items.get(key);
+    if (existing?.lockedUntil !== expected) return false;
+    this.items.set(key, { ...existing, lockedUntil });
+    return true;
+  }
+  async release(key: string) {
+    const existing = this.items.get(key);
+    if (existing) this.items.set(key, { ...existing, lockedUntil: 0 });
+  }
+}
+
+export class MemoryQueue implements DeliveryQueue {
+  readonly messages: DeliveryMessage[] = [];
+  async enqueue(messages: readonly DeliveryMessage[]) {
+    this.messages.push(...messages);
+  }
+}
+
+export class MemoryDeliveryState implements DeliveryStateRepository {
+  readonly items = new Map<string, { attempts: number; status: string }>();
+  async recordFailure(eventId: string, endpointId: string) {
+    const key = `${eventId}|${endpointId}`;
+    const attempts = (this.items.get(key)?.attempts ?? 0) + 1;
+    this.items.set(key, { attempts, status: 'retrying' });
+    return attempts;
+  }
+  private set(eventId: string, endpointId: string, status: string) {
+    const key = `${eventId}|${endpointId}`;
+    const existing = this.items.get(key);
+    if (existing) this.items.set(key, { ...existing, status });
+  }
+  async markDelivered(eventId: string, endpointId: string) {
+    this.set(eventId, endpointId, 'delivered');
+  }
+  async markDeadLettered(eventId: string, endpointId: string) {
+    this.set(eventId, endpointId, 'dead_lettered');
+  }
+}
+
+export class MemoryDeadLetters implements DeadLetterQueue {
+  readonly sent: { message: DeliveryMessage; reason: DeadLetterReason }[] = [];
+  async send(message: DeliveryMessage, reason: DeadLetterReason) {
+    this.sent.push({ message, reason });
+  }
+}
+
+export class MemoryAttemptLog implements AttemptLog {
+  readonly entries: AttemptLogEntry[] = [];
+  async append(entries: readonly AttemptLogEntry[]) {
+    this.entries.push(...entries);
+  }
+}
+
+let counter = 0;
+
+/** A small endpoint record; override what the test is about. */
+export function anEndpoint(overrides: Partial<Endpoint> = {}): Endpoint {
+  counter++;
+  return {
+    id: `ep_TEST${String(counter).padStart(22, '0')}`,
+    tenant: 'default',
+    url: `http://127.0.0.1:9/hook-${counter}`,
+    enabled: true,
+    secrets: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
+    createdAt: '2026-11-27T00:00:00.000Z',
+    updatedAt: '2026-11-27T00:00:00.000Z',
+    ...overrides,
+  };
+}
