@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -7,6 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Endpoint } from '../../domain/endpoint';
 import type { EndpointReader, EndpointRepository } from '../../domain/ports';
+
+const INDEX_MISS_PAUSES_MS = [50, 200];
 
 export class DynamoEndpointRepository implements EndpointRepository, EndpointReader {
   constructor(
@@ -25,6 +28,17 @@ export class DynamoEndpointRepository implements EndpointRepository, EndpointRea
   }
 
   async get(id: string): Promise<Endpoint | undefined> {
+    // The index is eventually consistent: a just-created endpoint may need a moment to show.
+    for (const pauseMs of INDEX_MISS_PAUSES_MS) {
+      const tenant = await this.tenantOf(id);
+      if (tenant !== undefined) return this.getInTenant(tenant, id);
+      await sleep(pauseMs);
+    }
+    const tenant = await this.tenantOf(id);
+    return tenant === undefined ? undefined : this.getInTenant(tenant, id);
+  }
+
+  private async tenantOf(id: string): Promise<string | undefined> {
     const found = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -34,9 +48,7 @@ export class DynamoEndpointRepository implements EndpointRepository, EndpointRea
         ProjectionExpression: 'tenant',
       }),
     );
-    const tenant = found.Items?.[0]?.tenant as string | undefined;
-    // The index is eventually consistent; the base-table read below is not.
-    return tenant === undefined ? undefined : this.getInTenant(tenant, id);
+    return found.Items?.[0]?.tenant as string | undefined;
   }
 
   async getInTenant(tenant: string, id: string): Promise<Endpoint | undefined> {

