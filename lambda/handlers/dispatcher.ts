@@ -3,7 +3,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { logger } from '../adapters/logger';
 import { AttemptCollector, dispatchDelivery } from '../domain/dispatch';
 import type { DeliveryMessage } from '../domain/ports';
-import { attemptLog, deliveryQueue, dispatchDependencies } from './wiring';
+import { attemptLog, dispatchDependencies } from './dispatch-wiring';
+import { deliveryQueue } from './wiring';
 
 /** Thrown for a delivery whose retry is scheduled: the message must stay in the queue. */
 class DeliveryDeferred extends Error {}

@@ -2,14 +2,10 @@ import { queues, settingsEnv, tables } from '../../lib/resources';
 import { dynamoDocumentClient, sqs } from '../adapters/aws-clients';
 import { numberEnv, optionalEnv, queueUrlOf, tableNameOf } from '../adapters/config';
 import { DynamoApiKeyRepository, hashApiKey } from '../adapters/dynamo/api-key-store';
-import { DynamoAttemptLog } from '../adapters/dynamo/attempt-log';
-import { DynamoDeliveryStateRepository } from '../adapters/dynamo/delivery-state-store';
-import { CachedEndpointReader, DynamoEndpointRepository } from '../adapters/dynamo/endpoint-store';
+import { DynamoEndpointRepository } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventRepository } from '../adapters/dynamo/event-store';
 import { DynamoIdempotencyRepository } from '../adapters/dynamo/idempotency-store';
-import { UndiciWebhookSender } from '../adapters/http/webhook-sender';
-import { SqsDeadLetterQueue, SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
-import type { DispatchDependencies } from '../domain/dispatch';
+import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
 import type { PublishDependencies } from '../domain/publish';
 import { parseSchedule } from '../domain/retry-policy';
 import type { KeyLookup, Scope } from './http/middlewares';
@@ -19,7 +15,7 @@ import type { KeyLookup, Scope } from './http/middlewares';
  * is separate so a function's bundle carries only the adapters it uses.
  */
 
-const once = <T>(build: () => T): (() => T) => {
+export const once = <T>(build: () => T): (() => T) => {
   let value: T | undefined;
   return () => {
     value ??= build();
@@ -66,32 +62,6 @@ export const publishDependencies = once(
     queue: deliveryQueue(),
     now: Date.now,
   }),
-);
-
-export const dispatchDependencies = once((): DispatchDependencies => {
-  const settings = runtimeSettings();
-  const client = dynamoDocumentClient();
-  return {
-    endpoints: new CachedEndpointReader(endpointRepository(), settings.endpointCacheMs),
-    sender: new UndiciWebhookSender(),
-    deliveries: new DynamoDeliveryStateRepository(
-      client,
-      tableNameOf(tables.deliveries),
-      settings.attemptRetentionDays,
-    ),
-    deadLetters: new SqsDeadLetterQueue(sqs(), queueUrlOf(queues.deadLetter)),
-    now: Date.now,
-    settings,
-  };
-});
-
-export const attemptLog = once(
-  () =>
-    new DynamoAttemptLog(
-      dynamoDocumentClient(),
-      tableNameOf(tables.attempts),
-      runtimeSettings().attemptRetentionDays,
-    ),
 );
 
 const KEY_CACHE_MS = 60_000;

@@ -1,0 +1,136 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
+import { apiRoutes, type TableName } from '../resources';
+import { grantKeyReads } from './storage';
+
+export interface ApiProps {
+  /** The tables from {@link Storage}; each function gets access to the ones it needs. */
+  readonly tables: Readonly<Record<TableName, ITable>>;
+  /** Where accepted deliveries go. */
+  readonly deliveryQueue: IQueue;
+  /** Read and redriven by the management function. */
+  readonly deadLetterQueue: IQueue;
+  /** @default - HooklineFunction defaults */
+  readonly functionProps?: SharedFunctionProps;
+  /**
+   * Per-route limits of the default stage, well below the account-wide limit that every API
+   * in the region shares, so a runaway publisher cannot starve the account's other APIs.
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly throttle?: ThrottleSettings;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly accessLogRetentionDays?: RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly accessLogRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The public HTTP API (one route per entry of `apiRoutes`) and its two functions. Callers are
+ * authenticated by the functions themselves with hashed API keys (DESIGN §4).
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly ingestFunction: HooklineFunction;
+  readonly managementFunction: HooklineFunction;
+  readonly accessLogGroup: LogGroup;
+
+  /** The API's base URL, ending in `/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { tables, deliveryQueue, deadLetterQueue } = props;
+
+    this.ingestFunction = new HooklineFunction(this, 'Ingest', {
+      ...props.functionProps,
+      handlerName: 'ingest',
+      description: 'Hookline: validates, stores and fans out published events',
+    });
+    grantKeyReads(tables.endpoints, this.ingestFunction);
+    tables.events.grantReadWriteData(this.ingestFunction);
+    tables.idempotency.grantReadWriteData(this.ingestFunction);
+    grantKeyReads(tables.apiKeys, this.ingestFunction);
+    deliveryQueue.grantSendMessages(this.ingestFunction);
+
+    this.managementFunction = new HooklineFunction(this, 'Management', {
+      ...props.functionProps,
+      handlerName: 'management',
+      description: 'Hookline: endpoints, event log, attempts, dead letters and replay',
+    });
+    for (const name of ['endpoints', 'events', 'deliveries', 'attempts', 'apiKeys'] as const) {
+      tables[name].grantReadWriteData(this.managementFunction);
+    }
+    deliveryQueue.grantSendMessages(this.managementFunction);
+    // Listing dead letters receives them, and a redrive deletes what it moved back.
+    deadLetterQueue.grantConsumeMessages(this.managementFunction);
+
+    // The default stage is created here rather than by HttpApi so it can log and throttle.
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: Stack.of(this).stackName,
+      description: 'Hookline webhook API',
+      createDefaultStage: false,
+    });
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetentionDays ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: accessLogFormat(),
+      },
+    });
+
+    const integrations = {
+      ingest: new HttpLambdaIntegration('IngestIntegration', this.ingestFunction),
+      management: new HttpLambdaIntegration('ManagementIntegration', this.managementFunction),
+    };
+    for (const route of apiRoutes) {
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations[route.target],
+      });
+    }
+  }
+}
+
+/** One JSON object per request; never headers, so API keys cannot end up in the logs. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      requestTime: '$context.requestTime',
+      sourceIp: '$context.identity.sourceIp',
+      userAgent: '$context.identity.userAgent',
+      method: '$context.httpMethod',
+      path: '$context.path',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      integrationLatency: '$context.integrationLatency',
+      integrationError: '$context.integrationErrorMessage',
+    }),
+  );
+}

@@ -1,0 +1,76 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
+import { deriveTimeouts, type HooklineSettings, type TableName } from '../resources';
+import { grantKeyReads } from './storage';
+
+export interface DeliveryPipelineProps {
+  /** Batch size, redrive count and the timeouts derived from the delivery timeout. */
+  readonly settings: HooklineSettings;
+  /** The tables from {@link Storage}; the dispatcher gets access to the ones it needs. */
+  readonly tables: Readonly<Record<TableName, ITable>>;
+  /** @default - HooklineFunction defaults */
+  readonly functionProps?: SharedFunctionProps;
+  /**
+   * How long the event source mapping waits to fill a batch; a second adds at most a second
+   * of latency and lets a burst be handled by fewer, fuller invocations.
+   * @default Duration.seconds(1)
+   */
+  readonly maxBatchingWindow?: Duration;
+}
+
+/** The delivery queue, its dead-letter queue and the dispatcher that drains the queue. */
+export class DeliveryPipeline extends Construct {
+  readonly deliveryQueue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly dispatcher: HooklineFunction;
+
+  constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
+    super(scope, id);
+    const { settings, tables } = props;
+    const timeouts = deriveTimeouts(settings);
+
+    // 14 days, the SQS maximum, gives operators the longest time to inspect and redrive.
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.deliveryQueue = new Queue(this, 'DeliveryQueue', {
+      // Deliveries wait out their backoff in this queue, so it keeps them as long as SQS can.
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(timeouts.queueVisibilityTimeoutSeconds),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The dispatcher counts attempts itself; this only catches messages that crash it.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+
+    this.dispatcher = new HooklineFunction(this, 'Dispatcher', {
+      ...props.functionProps,
+      handlerName: 'dispatcher',
+      description: 'Hookline: signs and delivers webhooks from the delivery queue',
+      timeout: Duration.seconds(timeouts.dispatcherTimeoutSeconds),
+    });
+    this.dispatcher.addEventSource(
+      new SqsEventSource(this.deliveryQueue, {
+        batchSize: settings.dispatchBatchSize,
+        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+        // One failed delivery must not send its whole batch back to the queue.
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    grantKeyReads(tables.endpoints, this.dispatcher);
+    // Disabling an endpoint (410 Gone, continuous failure) is a single UpdateItem.
+    tables.endpoints.grant(this.dispatcher, 'dynamodb:UpdateItem');
+    tables.deliveries.grantReadWriteData(this.dispatcher);
+    tables.attempts.grantReadWriteData(this.dispatcher);
+    // Receive, delete and ChangeMessageVisibility, which is how backoff is implemented.
+    this.deliveryQueue.grantConsumeMessages(this.dispatcher);
+    this.deadLetterQueue.grantSendMessages(this.dispatcher);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Reads and validates the deployment settings from CDK context (`cdk.json` or `-c key=value`).
+ * Every problem is collected and reported at once, so a bad `cdk.json` fails synth with one
+ * message that names each offending key, instead of deploying something that cannot work.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import { defaultSettings, deriveTimeouts, eventBus, type HooklineSettings } from './resources';
+
+/** Stack-level settings that are not runtime settings of the functions. */
+export interface DeploymentSettings {
+  /**
+   * Deletion protection on the tables, and RETAIN for tables and log groups; `false` suits a
+   * throwaway development stack. @default true
+   */
+  readonly deletionProtection: boolean;
+  /** Name of the custom EventBridge bus. @default 'hookline' */
+  readonly eventBusName: string;
+  /** Retention of every function and access log group, in days. @default 30 */
+  readonly logRetentionDays: RetentionDays;
+}
+
+export const defaultDeploymentSettings: DeploymentSettings = {
+  deletionProtection: true,
+  eventBusName: eventBus.defaultName,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+};
+
+export interface ResolvedSettings {
+  readonly settings: HooklineSettings;
+  readonly deployment: DeploymentSettings;
+}
+
+/** Every context key the app reads, in `cdk.json` order. */
+export const contextKeys = [
+  ...(Object.keys(defaultSettings) as (keyof HooklineSettings)[]),
+  ...(Object.keys(defaultDeploymentSettings) as (keyof DeploymentSettings)[]),
+] as const;
+
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid Hookline settings in CDK context:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Hard limits of the services the settings end up in. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+const SQS_MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+const SQS_MAX_BATCH_WITH_WINDOW = 10_000;
+const RETRY_JITTER = 0.2;
+
+// The same grammar as the dispatcher's retry policy (`30s`, `5m`, `2h`, `1d`, `500ms`).
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 } as const;
+const EVENT_BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
+
+/** Reads settings from a construct's context; throws {@link SettingsError} on bad values. */
+export function settingsFromContext(scope: IConstruct): ResolvedSettings {
+  return readSettings((key) => scope.node.tryGetContext(key));
+}
+
+/**
+ * Reads settings through `lookup`, falling back to the defaults for keys that are absent.
+ * Accepts the strings that `cdk -c key=value` produces (`"5"`, `"false"`, `"1m,5m"`).
+ */
+export function readSettings(lookup: (key: string) => unknown): ResolvedSettings {
+  const problems: string[] = [];
+  const read = <T>(key: string, fallback: T, parse: (raw: unknown) => T): T => {
+    const raw = lookup(key);
+    if (raw === undefined || raw === null) return fallback;
+    try {
+      return parse(raw);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      problems.push(`${key}: ${error.message} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+  };
+  const int = (key: keyof HooklineSettings, min: number, max: number): number =>
+    read(key, defaultSettings[key] as number, (raw) => integer(raw, min, max));
+
+  const settings: HooklineSettings = {
+    retrySchedule: read('retrySchedule', defaultSettings.retrySchedule, schedule),
+    maxAttempts: int('maxAttempts', 1, 100),
+    deliveryTimeoutSeconds: int('deliveryTimeoutSeconds', 1, LAMBDA_MAX_TIMEOUT_SECONDS),
+    dispatchBatchSize: int('dispatchBatchSize', 1, SQS_MAX_BATCH_WITH_WINDOW),
+    eventRetentionDays: int('eventRetentionDays', 1, 3650),
+    attemptRetentionDays: int('attemptRetentionDays', 1, 3650),
+    maxReceiveCount: int('maxReceiveCount', 1, 1000),
+    secretRotationGraceHours: int('secretRotationGraceHours', 0, 24 * 30),
+  };
+  const defaults = defaultDeploymentSettings;
+  const deployment: DeploymentSettings = {
+    deletionProtection: read('deletionProtection', defaults.deletionProtection, boolean),
+    eventBusName: read('eventBusName', defaults.eventBusName, busName),
+    logRetentionDays: read('logRetentionDays', defaults.logRetentionDays, retention),
+  };
+
+  // Cross-checks only make sense once every single value is readable.
+  if (problems.length === 0) problems.push(...consistencyProblems(settings));
+  if (problems.length > 0) throw new SettingsError(problems);
+  return { settings, deployment };
+}
+
+/** Rules that tie settings to each other and to SQS and Lambda limits. */
+function consistencyProblems(settings: HooklineSettings): string[] {
+  const problems: string[] = [];
+  const { dispatcherTimeoutSeconds, queueVisibilityTimeoutSeconds } = deriveTimeouts(settings);
+  if (dispatcherTimeoutSeconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
+    problems.push(
+      `deliveryTimeoutSeconds: ${settings.deliveryTimeoutSeconds} gives a dispatcher timeout of ${dispatcherTimeoutSeconds} s, above Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s`,
+    );
+  }
+  if (queueVisibilityTimeoutSeconds > SQS_MAX_VISIBILITY_SECONDS) {
+    problems.push(
+      `deliveryTimeoutSeconds: ${settings.deliveryTimeoutSeconds} gives a queue visibility timeout of ${queueVisibilityTimeoutSeconds} s, above SQS's 12 h`,
+    );
+  }
+  // Every attempt is a receive, so a lower count would dead-letter before the last attempt.
+  if (settings.maxReceiveCount < settings.maxAttempts) {
+    problems.push(
+      `maxReceiveCount: ${settings.maxReceiveCount} is below maxAttempts (${settings.maxAttempts}); SQS would dead-letter deliveries before their last attempt`,
+    );
+  }
+  // A delivery still in backoff when the queue's retention ends would vanish without a trace.
+  const delays = settings.retrySchedule.map(durationSeconds);
+  const last = delays[delays.length - 1] ?? 0;
+  let total = 0;
+  for (let attempt = 1; attempt < settings.maxAttempts; attempt += 1) {
+    total += (delays[attempt - 1] ?? last) * (1 + RETRY_JITTER) + dispatcherTimeoutSeconds;
+  }
+  if (total > SQS_MAX_RETENTION_SECONDS) {
+    problems.push(
+      `retrySchedule with maxAttempts ${settings.maxAttempts} can take ${Math.round(total / 3600)} h, beyond the delivery queue's 14-day retention`,
+    );
+  }
+  return problems;
+}
+
+/** A value that cannot be used; its message says what is expected. */
+class Invalid extends Error {}
+
+function integer(raw: unknown, min: number, max: number): number {
+  const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new Invalid('must be an integer');
+  if (value < min || value > max) throw new Invalid(`must be between ${min} and ${max}`);
+  return value;
+}
+
+function boolean(raw: unknown): boolean {
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Invalid('must be true or false');
+}
+
+function schedule(raw: unknown): readonly string[] {
+  const items: unknown = typeof raw === 'string' ? raw.split(',').map((item) => item.trim()) : raw;
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new Invalid('must be a non-empty list of durations such as ["1m", "5m", "2h"]');
+  }
+  return items.map((item: unknown) => {
+    if (typeof item !== 'string' || !DURATION.test(item)) {
+      throw new Invalid(`${JSON.stringify(item)} is not a duration (use e.g. 30s, 5m, 2h)`);
+    }
+    const seconds = durationSeconds(item);
+    if (seconds < 1 || seconds > SQS_MAX_VISIBILITY_SECONDS) {
+      // SQS cannot hide a message for longer than 12 h, so a longer delay would be cut short.
+      throw new Invalid(`${item} is outside 1s..12h, the range SQS can delay a message by`);
+    }
+    return item;
+  });
+}
+
+function retention(raw: unknown): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+  const value = integer(raw, 1, RetentionDays.INFINITE);
+  if (!allowed.includes(value)) {
+    throw new Invalid(`must be one of CloudWatch's retention periods: ${allowed.join(', ')}`);
+  }
+  return value as RetentionDays;
+}
+
+function busName(raw: unknown): string {
+  if (typeof raw !== 'string' || !EVENT_BUS_NAME.test(raw)) {
+    throw new Invalid('must be 1-256 characters of A-Z a-z 0-9 . _ -');
+  }
+  // "default" is the account's own bus and "aws." names are reserved for AWS.
+  if (raw === 'default' || raw.startsWith('aws.')) {
+    throw new Invalid('must not be "default" or start with "aws."');
+  }
+  return raw;
+}
+
+function durationSeconds(text: string): number {
+  const match = DURATION.exec(text);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+}

@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSettings } from '../../lib/resources';
+import {
+  contextKeys,
+  defaultDeploymentSettings,
+  readSettings,
+  SettingsError,
+} from '../../lib/settings';
+import { buildStack, cdkJsonContext, repoRoot, StackTemplate } from './synth';
+
+const read = (context: Record<string, unknown>) => readSettings((key) => context[key]);
+const problemsOf = (context: Record<string, unknown>): readonly string[] => {
+  try {
+    read(context);
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('cdk.json', () => {
+  it('holds every setting under its own key, at its default', () => {
+    const defaults: Record<string, unknown> = { ...defaultSettings, ...defaultDeploymentSettings };
+    for (const key of contextKeys) expect(cdkJsonContext[key], key).toEqual(defaults[key]);
+  });
+});
+
+describe('readSettings', () => {
+  it('falls back to the defaults when the context is empty', () => {
+    expect(read({})).toEqual({ settings: defaultSettings, deployment: defaultDeploymentSettings });
+  });
+
+  it('accepts the strings that `cdk -c key=value` passes', () => {
+    const { settings, deployment } = read({
+      deliveryTimeoutSeconds: '5',
+      retrySchedule: '1s, 2s,5s',
+      deletionProtection: 'false',
+      logRetentionDays: '7',
+    });
+    expect(settings.deliveryTimeoutSeconds).toBe(5);
+    expect(settings.retrySchedule).toEqual(['1s', '2s', '5s']);
+    expect(deployment).toMatchObject({ deletionProtection: false, logRetentionDays: 7 });
+  });
+
+  it('names every bad key at once', () => {
+    const problems = problemsOf({
+      maxAttempts: 'many',
+      deliveryTimeoutSeconds: 0,
+      retrySchedule: ['1m', 'soon'],
+      deletionProtection: 'yes',
+      eventBusName: 'aws.hooks',
+      logRetentionDays: 31,
+    });
+    const keys = problems.map((problem) => problem.split(':')[0]);
+    expect(keys).toEqual([
+      'retrySchedule',
+      'maxAttempts',
+      'deliveryTimeoutSeconds',
+      'deletionProtection',
+      'eventBusName',
+      'logRetentionDays',
+    ]);
+  });
+
+  it.each([
+    [{ retrySchedule: ['1m', '1d'] }, /1d is outside 1s\.\.12h/],
+    [{ retrySchedule: [] }, /non-empty list/],
+    [{ dispatchBatchSize: 20_000 }, /dispatchBatchSize: must be between 1 and 10000/],
+    [{ maxAttempts: 10, maxReceiveCount: 5 }, /maxReceiveCount: 5 is below maxAttempts/],
+    [{ deliveryTimeoutSeconds: 890 }, /above Lambda's 900 s/],
+    [{ maxAttempts: 40, retrySchedule: ['12h'] }, /beyond the delivery queue's 14-day retention/],
+    [{ eventBusName: 'default' }, /eventBusName: must not be "default"/],
+    [{ secretRotationGraceHours: 1.5 }, /must be an integer/],
+  ])('rejects %j', (context, message) => {
+    expect(problemsOf(context).join('\n')).toMatch(message);
+  });
+});
+
+describe('a context override', () => {
+  const override = {
+    deliveryTimeoutSeconds: 5,
+    retrySchedule: ['1s', '2s', '5s'],
+    maxAttempts: 4,
+    dispatchBatchSize: 25,
+    maxReceiveCount: 8,
+    eventBusName: 'acme-webhooks',
+    logRetentionDays: 7,
+  };
+  let t: StackTemplate;
+  beforeAll(() => {
+    t = new StackTemplate(buildStack(override));
+  }, 60_000);
+
+  it('reaches every function environment', () => {
+    for (const fn of t.stack.functions) {
+      expect(t.environment(fn)).toMatchObject({
+        DELIVERY_TIMEOUT_SECONDS: '5',
+        RETRY_SCHEDULE: '1s,2s,5s',
+        MAX_ATTEMPTS: '4',
+      });
+    }
+  });
+
+  it('reaches the derived timeouts, batch size, redrive count, bus name and log retention', () => {
+    const { pipeline, ingress } = t.stack;
+    expect(t.resource(pipeline.dispatcher).Properties.Timeout).toBe(20);
+    expect(t.resource(pipeline.deliveryQueue).Properties).toMatchObject({
+      VisibilityTimeout: 120,
+      RedrivePolicy: { maxReceiveCount: 8 },
+    });
+    t.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25 });
+    expect(t.resource(ingress.eventBus).Properties.Name).toBe('acme-webhooks');
+    for (const [, logGroup] of t.ofType('AWS::Logs::LogGroup')) {
+      expect(logGroup.Properties.RetentionInDays).toBe(7);
+    }
+  });
+});
+
+describe('bin/app.ts', () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'hookline-cdk-out-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  // How the CDK CLI hands cdk.json context and -c values to the app.
+  const runApp = (context: Record<string, unknown>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    });
+
+  it('fails with one message naming the bad keys', () => {
+    const run = runApp({ ...cdkJsonContext, maxAttempts: 'many', retrySchedule: ['1m', '2d'] });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('Invalid Hookline settings');
+    expect(run.stderr).toMatch(/maxAttempts: must be an integer/);
+    expect(run.stderr).toMatch(/retrySchedule: 2d is outside/);
+  }, 30_000);
+
+  it('synthesizes the stack with cdk-nag clean from the cdk.json context', () => {
+    const run = runApp({ ...cdkJsonContext, 'aws:cdk:bundling-stacks': [] });
+    expect(run.stderr).not.toMatch(/ERROR|Error/);
+    expect(run.status).toBe(0);
+    expect(existsSync(path.join(outdir, 'Hookline.template.json'))).toBe(true);
+  }, 60_000);
+});
