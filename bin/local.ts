@@ -1,34 +1,54 @@
 import { startLocal } from '../lib/local/runtime';
+import type { HooklineSettings } from '../lib/resources';
 
 /** `npm start`: the whole of Hookline on this machine, no AWS account needed. */
 
 const env = process.env;
-const schedule = env.HOOKLINE_RETRY_SCHEDULE?.split(',').map((s) => s.trim());
-const maxAttempts =
-  env.HOOKLINE_MAX_ATTEMPTS === undefined ? undefined : Number(env.HOOKLINE_MAX_ATTEMPTS);
-if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) {
-  console.error('HOOKLINE_MAX_ATTEMPTS must be a whole number of at least 1');
+
+function fail(message: string): never {
+  console.error(message);
   process.exit(2);
+}
+
+/** Whole-number settings and the variable that overrides each. */
+const NUMBER_SETTINGS = {
+  HOOKLINE_MAX_ATTEMPTS: 'maxAttempts',
+  HOOKLINE_DELIVERY_TIMEOUT_SECONDS: 'deliveryTimeoutSeconds',
+  HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: 'circuitBreakerThreshold',
+  HOOKLINE_CIRCUIT_BREAKER_COOLDOWN_SECONDS: 'circuitBreakerCooldownSeconds',
+} as const satisfies Record<string, keyof HooklineSettings>;
+
+const settings: { -readonly [K in keyof HooklineSettings]?: HooklineSettings[K] } = {};
+for (const [variable, key] of Object.entries(NUMBER_SETTINGS)) {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') continue;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    fail(`${variable} must be a whole number of at least 1`);
+  settings[key] = value;
+}
+if (env.HOOKLINE_RETRY_SCHEDULE) {
+  const schedule = env.HOOKLINE_RETRY_SCHEDULE.split(',').map((s) => s.trim());
+  if (schedule.some((d) => !/^\d+(ms|s|m|h)$/.test(d))) {
+    fail('HOOKLINE_RETRY_SCHEDULE must be delays like 1s,5s,30s');
+  }
+  settings.retrySchedule = schedule;
 }
 const port = Number(env.HOOKLINE_PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error('HOOKLINE_PORT must be a port number (0 picks a free one)');
-  process.exit(2);
+  fail('HOOKLINE_PORT must be a port number (0 picks a free one)');
 }
 
 const hookline = await startLocal({
   port,
+  settings,
   ...(env.HOOKLINE_HOST && { host: env.HOOKLINE_HOST }),
   ...(env.HOOKLINE_DATA_DIR && { dataDir: env.HOOKLINE_DATA_DIR }),
   ...(env.HOOKLINE_API_KEY && { apiKey: env.HOOKLINE_API_KEY }),
-  ...(schedule && { retrySchedule: schedule }),
-  ...(maxAttempts !== undefined && { maxAttempts }),
-  ...(env.HOOKLINE_DELIVERY_TIMEOUT_SECONDS && {
-    deliveryTimeoutSeconds: Number(env.HOOKLINE_DELIVERY_TIMEOUT_SECONDS),
-  }),
 });
 
 const keyShown = env.HOOKLINE_API_KEY ? '(the value of HOOKLINE_API_KEY)' : hookline.apiKey;
+const keyInCurl = env.HOOKLINE_API_KEY ? '$HOOKLINE_API_KEY' : hookline.apiKey;
 console.log(`Hookline is running locally.
 
   API          ${hookline.apiUrl}
@@ -38,7 +58,7 @@ console.log(`Hookline is running locally.
   Sandbox      ${hookline.apiUrl}/sandbox/<name> receives and checks webhooks
 
 Try:
-  curl -s ${hookline.apiUrl}/v1/event-types -H "authorization: Bearer ${env.HOOKLINE_API_KEY ? '$HOOKLINE_API_KEY' : hookline.apiKey}"
+  curl -s ${hookline.apiUrl}/v1/event-types -H "authorization: Bearer ${keyInCurl}"
 
 Press Ctrl-C to stop.`);
 console.log(`HOOKLINE_READY ${hookline.apiUrl}`);

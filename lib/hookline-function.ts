@@ -1,6 +1,6 @@
 /**
  * The one Lambda function type of Hookline: every function's runtime, bundling, logging and
- * Powertools defaults live here, so the three functions cannot drift apart.
+ * Powertools defaults live here, so the functions cannot drift apart.
  */
 import path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -59,7 +59,7 @@ export interface HooklineFunctionProps
   readonly memorySize?: number;
   /**
    * Just under the HTTP API's 30 s integration limit, so the API functions are cut off by
-   * their own timeout; the dispatcher passes its own derived timeout.
+   * their own timeout; the dispatcher and replay functions pass their own derived timeouts.
    * @default Duration.seconds(29)
    */
   readonly timeout?: Duration;

@@ -7,10 +7,12 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { Ingress } from './constructs/ingress';
+import { Replay } from './constructs/replay';
 import { Storage } from './constructs/storage';
 import type { SharedFunctionProps } from './hookline-function';
 import {
@@ -28,10 +30,14 @@ export interface HooklineStackProps extends StackProps, Partial<DeploymentSettin
   readonly settings: HooklineSettings;
 }
 
-/** The whole of Hookline in one stack: storage, delivery pipeline, HTTP API and bus ingress. */
+/**
+ * The whole of Hookline in one stack: storage, delivery pipeline, replay, HTTP API and bus
+ * ingress.
+ */
 export class HooklineStack extends Stack {
   readonly storage: Storage;
   readonly pipeline: DeliveryPipeline;
+  readonly replay: Replay;
   readonly api: Api;
   readonly ingress: Ingress;
 
@@ -50,10 +56,18 @@ export class HooklineStack extends Stack {
       tables: this.storage.tables,
       functionProps,
     });
+    this.replay = new Replay(this, 'Replay', {
+      settings,
+      tables: this.storage.tables,
+      deliveryQueue: this.pipeline.deliveryQueue,
+      deadLetterQueue: this.pipeline.deadLetterQueue,
+      functionProps,
+    });
     this.api = new Api(this, 'Api', {
       tables: this.storage.tables,
       deliveryQueue: this.pipeline.deliveryQueue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
+      jobsQueue: this.replay.jobsQueue,
       functionProps,
       accessLogRetentionDays: logRetentionDays,
       accessLogRemovalPolicy: logRemovalPolicy,
@@ -72,8 +86,12 @@ export class HooklineStack extends Stack {
           this.storage.tables[name as keyof typeof tables].tableName,
         ]),
       ),
-      [queues.delivery.envVar]: this.pipeline.deliveryQueue.queueUrl,
-      [queues.deadLetter.envVar]: this.pipeline.deadLetterQueue.queueUrl,
+      ...Object.fromEntries(
+        Object.entries(this.queues).map(([name, queue]) => [
+          queues[name as keyof typeof queues].envVar,
+          queue.queueUrl,
+        ]),
+      ),
       [eventBus.envVar]: this.ingress.eventBus.eventBusName,
       ...settingsEnvironment(settings),
       // SSRF guard: in AWS, deliver only to public https addresses.
@@ -87,6 +105,10 @@ export class HooklineStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.ingress.eventBus.eventBusName });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.deliveryQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'JobsQueueUrl', {
+      value: this.replay.jobsQueue.queueUrl,
+      description: 'Pages of replay and redrive jobs',
+    });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', {
       value: this.ingress.deadLetterQueue.queueUrl,
       description: 'Bus entries that could not be ingested',
@@ -101,7 +123,22 @@ export class HooklineStack extends Stack {
 
   /** Every Lambda function of the stack. */
   get functions(): readonly LambdaFunction[] {
-    return [this.api.ingestFunction, this.api.managementFunction, this.pipeline.dispatcher];
+    return [
+      this.api.ingestFunction,
+      this.api.managementFunction,
+      this.pipeline.dispatcher,
+      this.replay.replayFunction,
+    ];
+  }
+
+  /** The queue of each entry of `queues` in resources.ts, so none can be left out. */
+  get queues(): Readonly<Record<keyof typeof queues, IQueue>> {
+    return {
+      delivery: this.pipeline.deliveryQueue,
+      deadLetter: this.pipeline.deadLetterQueue,
+      jobs: this.replay.jobsQueue,
+      jobsDeadLetter: this.replay.jobsDeadLetterQueue,
+    };
   }
 
   /**

@@ -36,6 +36,14 @@ export const tables = {
     envVar: 'EVENTS_TABLE',
     partitionKey: { name: 'id', type: 'S' },
     ttlAttribute: 'expiresAt',
+    // Replay and listing read one tenant's events by time, never by scan.
+    globalIndexes: [
+      {
+        indexName: 'byTenantTime',
+        partitionKey: { name: 'tenant', type: 'S' },
+        sortKey: { name: 'timestamp', type: 'S' },
+      },
+    ],
   },
   /** Endpoints keyed by tenant so fan-out is one Query, never a Scan. */
   endpoints: {
@@ -52,6 +60,14 @@ export const tables = {
     partitionKey: { name: 'eventId', type: 'S' },
     sortKey: { name: 'endpointId', type: 'S' },
     ttlAttribute: 'expiresAt',
+    // Sparse: only dead-lettered deliveries carry `dlqEndpointId`, so the index is the DLQ list.
+    globalIndexes: [
+      {
+        indexName: 'deadLetters',
+        partitionKey: { name: 'dlqEndpointId', type: 'S' },
+        sortKey: { name: 'deadLetteredAt', type: 'S' },
+      },
+    ],
   },
   /** Attempt log per endpoint, newest last by ULID; successes are grouped per batch. */
   attempts: {
@@ -66,6 +82,21 @@ export const tables = {
     name: 'idempotency',
     envVar: 'IDEMPOTENCY_TABLE',
     partitionKey: { name: 'key', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  /** Per-endpoint delivery health shared by all dispatchers: circuit state, rate windows. */
+  endpointState: {
+    name: 'endpoint-state',
+    envVar: 'ENDPOINT_STATE_TABLE',
+    partitionKey: { name: 'endpointId', type: 'S' },
+    sortKey: { name: 'key', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  /** Replay and redrive jobs with their progress, kept 7 days. */
+  jobs: {
+    name: 'jobs',
+    envVar: 'JOBS_TABLE',
+    partitionKey: { name: 'id', type: 'S' },
     ttlAttribute: 'expiresAt',
   },
   /** API keys, stored as SHA-256 hashes only. */
@@ -86,6 +117,10 @@ export interface QueueDefinition {
 export const queues = {
   delivery: { name: 'delivery', envVar: 'DELIVERY_QUEUE_URL' },
   deadLetter: { name: 'delivery-dlq', envVar: 'DEAD_LETTER_QUEUE_URL' },
+  /** Pages of replay and redrive work; the replay function consumes it one page at a time. */
+  jobs: { name: 'replay-jobs', envVar: 'JOBS_QUEUE_URL' },
+  /** Job pages that crashed the replay function five times. */
+  jobsDeadLetter: { name: 'replay-jobs-dlq', envVar: 'JOBS_DEAD_LETTER_QUEUE_URL' },
 } as const satisfies Record<string, QueueDefinition>;
 
 /** The custom bus producers publish to, and that carries Hookline's operational events. */
@@ -101,13 +136,13 @@ export const ingestRulePattern = {
   'detail-type': [{ 'anything-but': { prefix: eventBus.operationalPrefix } }],
 } as const;
 
-export type FunctionName = 'ingest' | 'management' | 'dispatcher';
+export type FunctionName = 'ingest' | 'management' | 'dispatcher' | 'replay';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
   /** API Gateway route path; `{proxy+}` is a greedy parameter. */
   readonly path: string;
-  readonly target: Exclude<FunctionName, 'dispatcher'>;
+  readonly target: Exclude<FunctionName, 'dispatcher' | 'replay'>;
 }
 
 /** HTTP API routes, most specific first (the local server matches in this order). */
@@ -136,6 +171,10 @@ export interface HooklineSettings {
   readonly maxReceiveCount: number;
   /** Grace period in hours during which a rotated secret keeps signing. @default 24 */
   readonly secretRotationGraceHours: number;
+  /** Consecutive failed attempts that open an endpoint's circuit. @default 5 */
+  readonly circuitBreakerThreshold: number;
+  /** Seconds an open circuit waits before one probe delivery. @default 30 */
+  readonly circuitBreakerCooldownSeconds: number;
 }
 
 export const defaultSettings: HooklineSettings = {
@@ -147,11 +186,17 @@ export const defaultSettings: HooklineSettings = {
   attemptRetentionDays: 14,
   maxReceiveCount: 20,
   secretRotationGraceHours: 24,
+  circuitBreakerThreshold: 5,
+  circuitBreakerCooldownSeconds: 30,
 };
 
 export interface DerivedTimeouts {
   /** Dispatcher function timeout: one attempt's HTTP timeout plus bookkeeping headroom. */
   readonly dispatcherTimeoutSeconds: number;
+  /** Replay function timeout; a page stops well before it and continues in a new message. */
+  readonly replayTimeoutSeconds: number;
+  /** Replay jobs queue visibility: six times the replay function timeout. */
+  readonly jobsVisibilityTimeoutSeconds: number;
   /** Queue visibility: six times the function timeout, as AWS advises for SQS event sources. */
   readonly queueVisibilityTimeoutSeconds: number;
 }
@@ -161,10 +206,13 @@ export interface DerivedTimeouts {
  * deliveries of a batch run concurrently, so one batch lasts about one HTTP timeout.
  */
 export function deriveTimeouts(settings: HooklineSettings): DerivedTimeouts {
-  const dispatcherTimeoutSeconds = settings.deliveryTimeoutSeconds + 15;
+  const dispatcherTimeoutSeconds = settings.deliveryTimeoutSeconds + 10;
+  const replayTimeoutSeconds = 300;
   return {
     dispatcherTimeoutSeconds,
     queueVisibilityTimeoutSeconds: dispatcherTimeoutSeconds * 6,
+    replayTimeoutSeconds,
+    jobsVisibilityTimeoutSeconds: replayTimeoutSeconds * 6,
   };
 }
 
@@ -176,6 +224,8 @@ export const settingsEnv = {
   eventRetentionDays: 'EVENT_RETENTION_DAYS',
   attemptRetentionDays: 'ATTEMPT_RETENTION_DAYS',
   secretRotationGraceHours: 'SECRET_ROTATION_GRACE_HOURS',
+  circuitBreakerThreshold: 'CIRCUIT_BREAKER_THRESHOLD',
+  circuitBreakerCooldownSeconds: 'CIRCUIT_BREAKER_COOLDOWN_SECONDS',
   /** `true` only in local mode: allows http and loopback endpoint URLs. */
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
 } as const;
@@ -189,5 +239,7 @@ export function settingsEnvironment(settings: HooklineSettings): Record<string, 
     [settingsEnv.eventRetentionDays]: String(settings.eventRetentionDays),
     [settingsEnv.attemptRetentionDays]: String(settings.attemptRetentionDays),
     [settingsEnv.secretRotationGraceHours]: String(settings.secretRotationGraceHours),
+    [settingsEnv.circuitBreakerThreshold]: String(settings.circuitBreakerThreshold),
+    [settingsEnv.circuitBreakerCooldownSeconds]: String(settings.circuitBreakerCooldownSeconds),
   };
 }

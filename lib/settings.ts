@@ -90,6 +90,8 @@ export function readSettings(lookup: (key: string) => unknown): ResolvedSettings
     attemptRetentionDays: int('attemptRetentionDays', 1, 3650),
     maxReceiveCount: int('maxReceiveCount', 1, 1000),
     secretRotationGraceHours: int('secretRotationGraceHours', 0, 24 * 30),
+    circuitBreakerThreshold: int('circuitBreakerThreshold', 1, 100),
+    circuitBreakerCooldownSeconds: int('circuitBreakerCooldownSeconds', 1, 3600),
   };
   const defaults = defaultDeploymentSettings;
   const deployment: DeploymentSettings = {

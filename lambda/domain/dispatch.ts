@@ -1,16 +1,30 @@
 import { type Endpoint, liveSecrets } from './endpoint';
+import {
+  type CircuitSettings,
+  circuitGate,
+  hasFailures,
+  rateLimitDelaySeconds,
+} from './endpoint-health';
 import { newUlid } from './ids';
 import type {
   AttemptLog,
   AttemptLogEntry,
   DeadLetterQueue,
+  DeadLetterReason,
   DeliveryMessage,
   DeliveryStateRepository,
+  EndpointControl,
+  EndpointHealthRepository,
   EndpointReader,
   HttpAnswer,
   WebhookSender,
 } from './ports';
-import { classifyResponse, MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy';
+import {
+  classifyResponse,
+  MAX_VISIBILITY_SECONDS,
+  parseDuration,
+  retryDelaySeconds,
+} from './retry-policy';
 import { signatureHeader } from './signing';
 
 export interface DispatchSettings {
@@ -18,22 +32,38 @@ export interface DispatchSettings {
   readonly maxAttempts: number;
   readonly timeoutMs: number;
   readonly userAgent: string;
+  readonly circuit: CircuitSettings;
 }
 
 export interface DispatchDependencies {
-  readonly endpoints: EndpointReader;
+  readonly endpoints: EndpointReader & EndpointControl;
   readonly sender: WebhookSender;
   readonly deliveries: DeliveryStateRepository;
+  readonly health: EndpointHealthRepository;
   readonly deadLetters: DeadLetterQueue;
   readonly now: () => number;
   readonly random?: () => number;
   readonly settings: DispatchSettings;
 }
 
+/** What SQS tells about the message besides its body. */
+export interface Receipt {
+  /** SQS's ApproximateReceiveCount: 1 on the first receive. */
+  readonly receiveCount: number;
+}
+
 /** What to do with the queue message once the attempt is over. */
 export type DispatchDecision =
-  | { readonly action: 'ack'; readonly reason: 'delivered' | 'dead_lettered' | 'endpoint_missing' }
-  | { readonly action: 'retry'; readonly delaySeconds: number };
+  | {
+      readonly action: 'ack';
+      readonly reason: 'delivered' | 'dead_lettered' | 'endpoint_deleted';
+    }
+  | {
+      readonly action: 'retry';
+      readonly delaySeconds: number;
+      /** Deferrals (open circuit, rate limit) are not attempts and use none up. */
+      readonly cause: 'failed' | 'circuit_open' | 'rate_limited';
+    };
 
 type AttemptDetail = AttemptLogEntry['attempts'][number];
 
@@ -100,20 +130,93 @@ export function webhookHeaders(
   };
 }
 
+/** The endpoint's own retry policy where it has one, else the deployment's. */
+function policyFor(endpoint: Endpoint, settings: DispatchSettings) {
+  return {
+    scheduleMs: endpoint.retrySchedule?.map(parseDuration) ?? settings.scheduleMs,
+    maxAttempts: endpoint.maxAttempts ?? settings.maxAttempts,
+  };
+}
+
+const clampDelay = (seconds: number) => Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, seconds));
+
+async function deadLetter(
+  deps: DispatchDependencies,
+  message: DeliveryMessage,
+  reason: DeadLetterReason,
+): Promise<DispatchDecision> {
+  await deps.deadLetters.send(message, reason);
+  await deps.deliveries.markDeadLettered(message.eventId, message.endpointId, {
+    at: new Date(deps.now()).toISOString(),
+    eventType: message.type,
+    reason: reason.reason,
+    attempts: reason.attempts,
+  });
+  return { action: 'ack', reason: 'dead_lettered' };
+}
+
 /**
- * Makes one delivery attempt and decides its fate. `mayHaveFailedBefore` is false only when
- * SQS says this is the first receive, which spares a state write on the common first success.
+ * Decides whether the endpoint's shared health lets this delivery go out now. Deferrals keep
+ * the message's own backoff (by receive count) so a long outage costs few receives.
+ */
+async function gateDelivery(
+  deps: DispatchDependencies,
+  endpoint: Endpoint,
+  receipt: Receipt,
+  scheduleMs: readonly number[],
+): Promise<DispatchDecision | undefined> {
+  const random = deps.random ?? Math.random;
+  const now = deps.now();
+  const gate = circuitGate(await deps.health.circuit(endpoint.id), now);
+  const waitForCircuit = (waitMs: number): DispatchDecision => ({
+    action: 'retry',
+    cause: 'circuit_open',
+    delaySeconds: clampDelay(
+      Math.max(
+        Math.ceil(waitMs / 1000) + Math.floor(random() * 5),
+        retryDelaySeconds(receipt.receiveCount, scheduleMs, random),
+      ),
+    ),
+  });
+  if (!gate.allow) return waitForCircuit(gate.waitMs);
+  if (gate.probe) {
+    const leaseMs = deps.settings.timeoutMs + 5000;
+    if (!(await deps.health.acquireProbe(endpoint.id, now, leaseMs)))
+      return waitForCircuit(leaseMs);
+  }
+  if (
+    endpoint.rateLimitPerSecond !== undefined &&
+    !(await deps.health.acquireRate(endpoint.id, endpoint.rateLimitPerSecond, now))
+  ) {
+    return {
+      action: 'retry',
+      cause: 'rate_limited',
+      delaySeconds: rateLimitDelaySeconds(receipt.receiveCount, random),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Makes one delivery attempt, unless the endpoint's circuit or rate limit defers it, and
+ * decides the message's fate. A first receive that succeeds writes no delivery record.
  */
 export async function dispatchDelivery(
   deps: DispatchDependencies,
   message: DeliveryMessage,
-  mayHaveFailedBefore: boolean,
+  receipt: Receipt,
   collector: AttemptCollector,
 ): Promise<DispatchDecision> {
   const endpoint = await deps.endpoints.getForDelivery(message.tenant, message.endpointId);
-  if (!endpoint?.enabled) return { action: 'ack', reason: 'endpoint_missing' };
-
+  if (!endpoint) return { action: 'ack', reason: 'endpoint_deleted' };
+  if (!endpoint.enabled) {
+    return deadLetter(deps, message, { reason: 'endpoint_disabled', attempts: 0 });
+  }
   const { settings } = deps;
+  const policy = policyFor(endpoint, settings);
+  const deferred = await gateDelivery(deps, endpoint, receipt, policy.scheduleMs);
+  if (deferred) return deferred;
+
   const answer: HttpAnswer = await deps.sender.send({
     url: endpoint.url,
     headers: webhookHeaders(endpoint, message, deps.now(), settings.userAgent),
@@ -131,11 +234,17 @@ export async function dispatchDelivery(
 
   if (outcome.kind === 'delivered') {
     collector.success(endpoint.id, detail);
-    if (mayHaveFailedBefore) await deps.deliveries.markDelivered(message.eventId, endpoint.id, at);
+    if (receipt.receiveCount > 1 || message.requeued) {
+      await deps.deliveries.markDelivered(message.eventId, endpoint.id, at);
+    }
+    if (hasFailures(await deps.health.circuit(endpoint.id))) {
+      await deps.health.recordSuccess(endpoint.id);
+    }
     return { action: 'ack', reason: 'delivered' };
   }
 
   const error = answer.error ?? `HTTP ${answer.status}`;
+  const lastStatus = answer.status !== undefined ? { lastStatus: answer.status } : {};
   const attempts = await deps.deliveries.recordFailure(message.eventId, endpoint.id, {
     at,
     error,
@@ -147,19 +256,18 @@ export async function dispatchDelivery(
     error,
     ...(answer.excerpt !== undefined && { excerpt: answer.excerpt }),
   });
-  if (attempts >= settings.maxAttempts) {
-    await deps.deadLetters.send(message, {
-      attempts,
-      error,
-      ...(answer.status !== undefined && { lastStatus: answer.status }),
-    });
-    await deps.deliveries.markDeadLettered(message.eventId, endpoint.id, at);
-    return { action: 'ack', reason: 'dead_lettered' };
+  if (outcome.kind === 'gone') {
+    await deps.endpoints.disable(endpoint, 'gone', at);
+    return deadLetter(deps, message, { reason: 'endpoint_gone', attempts, error, ...lastStatus });
   }
-  const scheduled = retryDelaySeconds(attempts, settings.scheduleMs, deps.random);
-  const notBefore = outcome.kind === 'retry' ? (outcome.notBeforeSeconds ?? 0) : 0;
+  await deps.health.recordFailure(endpoint.id, deps.now(), settings.circuit);
+  if (attempts >= policy.maxAttempts) {
+    return deadLetter(deps, message, { reason: 'max_attempts', attempts, error, ...lastStatus });
+  }
+  const scheduled = retryDelaySeconds(attempts, policy.scheduleMs, deps.random);
   return {
     action: 'retry',
-    delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(scheduled, notBefore)),
+    cause: 'failed',
+    delaySeconds: clampDelay(Math.max(scheduled, outcome.notBeforeSeconds ?? 0)),
   };
 }

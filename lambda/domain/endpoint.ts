@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
+import { BadRequestError } from './errors';
 import { TENANT_PATTERN } from './event';
+import { parseDuration } from './retry-policy';
 import { isValidEventTypeFilter } from './subscriptions';
 import { FieldReader, isPlainObject } from './validation';
 
@@ -17,7 +19,14 @@ export interface Endpoint {
   /** Exact types or `prefix.*`; absent means every type. */
   readonly eventTypes?: readonly string[];
   readonly rateLimitPerSecond?: number;
+  /** Overrides the deployment's retry schedule for this endpoint, e.g. `['30s','5m']`. */
+  readonly retrySchedule?: readonly string[];
+  /** Overrides the deployment's attempts per delivery. */
+  readonly maxAttempts?: number;
   readonly enabled: boolean;
+  /** Why Hookline switched the endpoint off (`gone` after HTTP 410). */
+  readonly disabledReason?: string;
+  readonly disabledAt?: string;
   /** Current secret first, then rotated-out secrets still inside their grace period. */
   readonly secrets: readonly EndpointSecret[];
   readonly createdAt: string;
@@ -30,6 +39,19 @@ export interface EndpointInput {
   readonly eventTypes?: readonly string[];
   readonly description?: string;
   readonly rateLimitPerSecond?: number;
+  readonly retrySchedule?: readonly string[];
+  readonly maxAttempts?: number;
+}
+
+const MAX_DELAY_MS = 12 * 3_600_000;
+
+function isRetryDelay(text: string): boolean {
+  try {
+    const ms = parseDuration(text);
+    return ms >= 1000 && ms <= MAX_DELAY_MS;
+  } catch {
+    return false;
+  }
 }
 
 export interface UrlPolicy {
@@ -95,7 +117,15 @@ export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInp
   const body = isPlainObject(raw) ? raw : {};
   const reader = new FieldReader(body, '/');
   if (!isPlainObject(raw)) reader.problems.push({ field: '/', message: 'must be a JSON object' });
-  reader.rejectUnknown(['url', 'tenant', 'eventTypes', 'description', 'rateLimitPerSecond']);
+  reader.rejectUnknown([
+    'url',
+    'tenant',
+    'eventTypes',
+    'description',
+    'rateLimitPerSecond',
+    'retrySchedule',
+    'maxAttempts',
+  ]);
   const url = reader.string('url', { required: true });
   const problem = url === undefined ? undefined : urlProblem(url, policy);
   if (problem) reader.problems.push({ field: '/url', message: problem });
@@ -110,6 +140,12 @@ export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInp
   });
   const description = reader.string('description', { maxLength: 500 });
   const rateLimitPerSecond = reader.integer('rateLimitPerSecond', { min: 1, max: 10_000 });
+  const retrySchedule = reader.stringArray('retrySchedule', {
+    maxItems: 20,
+    check: isRetryDelay,
+    hint: 'must be a delay between 1s and 12h, like 30s, 5m or 2h',
+  });
+  const maxAttempts = reader.integer('maxAttempts', { min: 1, max: 50 });
   reader.throwIfInvalid('endpoint');
   return {
     url: url as string,
@@ -117,6 +153,8 @@ export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInp
     ...(eventTypes !== undefined && { eventTypes: [...new Set(eventTypes)] }),
     ...(description !== undefined && { description }),
     ...(rateLimitPerSecond !== undefined && { rateLimitPerSecond }),
+    ...(retrySchedule !== undefined && retrySchedule.length > 0 && { retrySchedule }),
+    ...(maxAttempts !== undefined && { maxAttempts }),
   };
 }
 
@@ -147,9 +185,80 @@ export function newEndpoint(
     ...(input.description !== undefined && { description: input.description }),
     ...(input.eventTypes !== undefined && { eventTypes: input.eventTypes }),
     ...(input.rateLimitPerSecond !== undefined && { rateLimitPerSecond: input.rateLimitPerSecond }),
+    ...(input.retrySchedule !== undefined && { retrySchedule: input.retrySchedule }),
+    ...(input.maxAttempts !== undefined && { maxAttempts: input.maxAttempts }),
     enabled: true,
     secrets: [{ secret: ids.secret }],
     createdAt: at,
     updatedAt: at,
+  };
+}
+
+const PATCHABLE = [
+  'url',
+  'description',
+  'eventTypes',
+  'rateLimitPerSecond',
+  'retrySchedule',
+  'maxAttempts',
+  'enabled',
+] as const;
+
+/**
+ * Applies a PATCH body to an endpoint: the given fields change, `null` clears an optional
+ * one, and switching an endpoint back on forgets why it was switched off.
+ */
+export function patchEndpoint(
+  endpoint: Endpoint,
+  raw: unknown,
+  policy: UrlPolicy,
+  now: Date,
+): Endpoint {
+  const body = isPlainObject(raw) ? raw : {};
+  const reader = new FieldReader(body, '/');
+  if (!isPlainObject(raw)) reader.problems.push({ field: '/', message: 'must be a JSON object' });
+  reader.rejectUnknown(PATCHABLE);
+  if (body.tenant !== undefined) {
+    reader.problems.push({ field: '/tenant', message: 'cannot change; create a new endpoint' });
+  }
+  const enabled = body.enabled;
+  if (enabled !== undefined && typeof enabled !== 'boolean') {
+    reader.problems.push({ field: '/enabled', message: 'must be true or false' });
+  }
+  reader.throwIfInvalid('endpoint change');
+  const merged = {
+    url: endpoint.url,
+    tenant: endpoint.tenant,
+    ...Object.fromEntries(
+      (['description', 'eventTypes', 'rateLimitPerSecond', 'retrySchedule', 'maxAttempts'] as const)
+        .filter((key) => endpoint[key] !== undefined)
+        .map((key) => [key, endpoint[key]]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(body).filter(([key, value]) => key !== 'enabled' && value !== null),
+    ),
+  };
+  const cleared = Object.entries(body)
+    .filter(([, value]) => value === null)
+    .map(([key]) => key);
+  if (cleared.includes('url')) {
+    throw new BadRequestError('invalid endpoint change', [
+      { field: '/url', message: 'cannot be removed' },
+    ]);
+  }
+  for (const key of cleared) delete (merged as Record<string, unknown>)[key];
+  const input = parseEndpointInput(merged, policy);
+  const { disabledReason: _, disabledAt: __, ...rest } = endpoint;
+  const switchedOn = enabled === true && !endpoint.enabled;
+  return {
+    ...(switchedOn ? rest : endpoint),
+    url: input.url,
+    description: input.description,
+    eventTypes: input.eventTypes,
+    rateLimitPerSecond: input.rateLimitPerSecond,
+    retrySchedule: input.retrySchedule,
+    maxAttempts: input.maxAttempts,
+    enabled: typeof enabled === 'boolean' ? enabled : endpoint.enabled,
+    updatedAt: now.toISOString(),
   };
 }

@@ -67,6 +67,13 @@ export class IdempotencyConflictError extends HooklineError {
   readonly retryable = false;
 }
 
+/** The resource changed between read and write. */
+export class ConflictError extends HooklineError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly retryable = true;
+}
+
 /** Another request with the same idempotency key is still being processed. */
 export class IdempotencyInProgressError extends HooklineError {
   readonly status = 409;

@@ -1,4 +1,5 @@
 import type { Endpoint } from './endpoint';
+import type { CircuitSettings, CircuitState } from './endpoint-health';
 import type { StoredEvent } from './event';
 
 /** Interfaces the domain needs from storage and queues; adapters/ implements them. */
@@ -43,6 +44,8 @@ export interface DeliveryMessage {
   readonly type: string;
   /** The exact request body, `{"type","timestamp","data"}`. */
   readonly body: string;
+  /** Set by replay and redrive: a delivery record exists and must learn the outcome. */
+  readonly requeued?: boolean;
 }
 
 export interface DeliveryQueue {
@@ -80,12 +83,54 @@ export interface FailureDetail {
   readonly at: string;
 }
 
+export type DeliveryStatus = 'retrying' | 'delivered' | 'dead_lettered' | 'requeued';
+
+export interface DeliveryRecord {
+  readonly eventId: string;
+  readonly endpointId: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly lastAttemptAt?: string;
+  readonly lastStatus?: number | null;
+  readonly lastError?: string | null;
+  readonly eventType?: string;
+  readonly reason?: string;
+  readonly deadLetteredAt?: string;
+  readonly finishedAt?: string;
+}
+
+export interface DeadLetterMark {
+  readonly at: string;
+  readonly eventType: string;
+  readonly reason: DeadLetterReason['reason'];
+  readonly attempts: number;
+}
+
 export interface DeliveryStateRepository {
   /** Counts a failed attempt and returns the attempts made so far. */
   recordFailure(eventId: string, endpointId: string, detail: FailureDetail): Promise<number>;
   /** Marks a delivery that had failed before as delivered; no-op when none was recorded. */
   markDelivered(eventId: string, endpointId: string, at: string): Promise<void>;
-  markDeadLettered(eventId: string, endpointId: string, at: string): Promise<void>;
+  /** Records the dead letter; the record then shows in the dead-letter list. */
+  markDeadLettered(eventId: string, endpointId: string, mark: DeadLetterMark): Promise<void>;
+}
+
+export interface EndpointHealthRepository {
+  /** The shared circuit state; may be a second old. */
+  circuit(endpointId: string): Promise<CircuitState | undefined>;
+  /** Counts a failed attempt and opens the circuit when the streak reaches the threshold. */
+  recordFailure(endpointId: string, now: number, settings: CircuitSettings): Promise<CircuitState>;
+  /** Closes the circuit and ends the failure streak. */
+  recordSuccess(endpointId: string): Promise<void>;
+  /** Lets exactly one dispatcher probe a cooled-down circuit. */
+  acquireProbe(endpointId: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Takes one delivery from this second's allowance; false when it is used up. */
+  acquireRate(endpointId: string, limitPerSecond: number, now: number): Promise<boolean>;
+}
+
+export interface EndpointControl {
+  /** Switches an endpoint off, e.g. after it answered 410 Gone. */
+  disable(endpoint: Pick<Endpoint, 'tenant' | 'id'>, reason: string, at: string): Promise<void>;
 }
 
 /** One row of an endpoint's attempt log; successes of one batch share a row. */
@@ -110,6 +155,8 @@ export interface AttemptLog {
 }
 
 export interface DeadLetterReason {
+  /** Why the delivery stopped: retries ran out, or the endpoint is gone or switched off. */
+  readonly reason: 'max_attempts' | 'endpoint_gone' | 'endpoint_disabled';
   readonly attempts: number;
   readonly lastStatus?: number;
   readonly error?: string;

@@ -3,20 +3,20 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { logger } from '../adapters/logger';
 import { AttemptCollector, dispatchDelivery } from '../domain/dispatch';
 import type { DeliveryMessage } from '../domain/ports';
-import { attemptLog, dispatchDependencies } from './dispatch-wiring';
-import { deliveryQueue } from './wiring';
+import { dispatchDependencies } from './dispatch-wiring';
+import { attemptLog, deliveryQueue } from './wiring';
 
 /** Thrown for a delivery whose retry is scheduled: the message must stay in the queue. */
 class DeliveryDeferred extends Error {}
-
-const processor = new BatchProcessor(EventType.SQS);
 
 function parseMessage(record: SQSRecord): DeliveryMessage {
   return JSON.parse(record.body) as DeliveryMessage;
 }
 
 /**
- * Delivers a batch concurrently. A failed attempt hides its message until the next retry is
+ * Delivers a batch concurrently. The batch processor is made per invocation: it keeps the
+ * batch's results as state, and the local runtime runs several invocations at once.
+ * A failed attempt hides its message until the next retry is
  * due and is reported as a batch item failure, so SQS keeps it; everything else is acked.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -24,12 +24,27 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const collector = new AttemptCollector(deps.now);
 
   const deliver = async (record: SQSRecord) => {
+    try {
+      await deliverRecord(record);
+    } catch (error) {
+      if (!(error instanceof DeliveryDeferred)) {
+        // The message stays in the queue and comes back after its visibility timeout.
+        logger.error('delivery failed unexpectedly', {
+          messageId: record.messageId,
+          error: error as Error,
+        });
+      }
+      throw error;
+    }
+  };
+
+  const deliverRecord = async (record: SQSRecord) => {
     const message = parseMessage(record);
-    const firstReceive = record.attributes.ApproximateReceiveCount === '1';
-    const decision = await dispatchDelivery(deps, message, !firstReceive, collector);
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const decision = await dispatchDelivery(deps, message, { receiveCount }, collector);
     if (decision.action === 'retry') {
       await deliveryQueue().postpone(record.receiptHandle, decision.delaySeconds);
-      throw new DeliveryDeferred(`retry in ${decision.delaySeconds}s`);
+      throw new DeliveryDeferred(`${decision.cause}: next try in ${decision.delaySeconds}s`);
     }
     if (decision.reason !== 'delivered') {
       logger.info('delivery finished without success', {
@@ -40,7 +55,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     }
   };
 
-  const response = await processPartialResponse(event, deliver, processor, {
+  const response = await processPartialResponse(event, deliver, new BatchProcessor(EventType.SQS), {
     context,
     throwOnFullBatchFailure: false,
   });

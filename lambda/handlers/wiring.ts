@@ -2,10 +2,15 @@ import { queues, settingsEnv, tables } from '../../lib/resources';
 import { dynamoDocumentClient, sqs } from '../adapters/aws-clients';
 import { numberEnv, optionalEnv, queueUrlOf, tableNameOf } from '../adapters/config';
 import { DynamoApiKeyRepository, hashApiKey } from '../adapters/dynamo/api-key-store';
+import { DynamoAttemptLog } from '../adapters/dynamo/attempt-log';
+import { DynamoDeliveryStateRepository } from '../adapters/dynamo/delivery-state-store';
 import { DynamoEndpointRepository } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventRepository } from '../adapters/dynamo/event-store';
 import { DynamoIdempotencyRepository } from '../adapters/dynamo/idempotency-store';
+import { DynamoJobRepository } from '../adapters/dynamo/job-store';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
+import { SqsDeadLetterSource, SqsJobQueue } from '../adapters/sqs/job-queues';
+import type { JobDependencies } from '../domain/jobs';
 import type { PublishDependencies } from '../domain/publish';
 import { parseSchedule } from '../domain/retry-policy';
 import type { KeyLookup, Scope } from './http/middlewares';
@@ -33,6 +38,10 @@ export const runtimeSettings = once(() => ({
   attemptRetentionDays: numberEnv(settingsEnv.attemptRetentionDays, 14),
   allowPrivateTargets: optionalEnv(settingsEnv.allowPrivateTargets, 'false') === 'true',
   endpointCacheMs: numberEnv('ENDPOINT_CACHE_MS', 5000),
+  circuit: {
+    threshold: numberEnv(settingsEnv.circuitBreakerThreshold, 5),
+    cooldownMs: numberEnv(settingsEnv.circuitBreakerCooldownSeconds, 30) * 1000,
+  },
   userAgent: `Hookline/${VERSION}`,
 }));
 
@@ -60,6 +69,41 @@ export const publishDependencies = once(
       tableNameOf(tables.idempotency),
     ),
     queue: deliveryQueue(),
+    now: Date.now,
+  }),
+);
+
+export const deliveryStateRepository = once(
+  () =>
+    new DynamoDeliveryStateRepository(
+      dynamoDocumentClient(),
+      tableNameOf(tables.deliveries),
+      runtimeSettings().attemptRetentionDays,
+    ),
+);
+
+export const attemptLog = once(
+  () =>
+    new DynamoAttemptLog(
+      dynamoDocumentClient(),
+      tableNameOf(tables.attempts),
+      runtimeSettings().attemptRetentionDays,
+    ),
+);
+
+export const deadLetterSource = once(
+  () => new SqsDeadLetterSource(sqs(), queueUrlOf(queues.deadLetter)),
+);
+
+export const jobDependencies = once(
+  (): JobDependencies => ({
+    jobs: new DynamoJobRepository(dynamoDocumentClient(), tableNameOf(tables.jobs)),
+    jobQueue: new SqsJobQueue(sqs(), queueUrlOf(queues.jobs)),
+    events: eventRepository(),
+    endpoints: endpointRepository(),
+    deliveries: deliveryStateRepository(),
+    deliveryQueue: deliveryQueue(),
+    deadLetters: deadLetterSource(),
     now: Date.now,
   }),
 );

@@ -14,7 +14,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
 import { apiRoutes, type TableName } from '../resources';
-import { grantKeyReads } from './storage';
+import { grantKeyReads, grantOnIndex, grantTableReadWrite } from './storage';
 
 export interface ApiProps {
   /** The tables from {@link Storage}; each function gets access to the ones it needs. */
@@ -23,6 +23,8 @@ export interface ApiProps {
   readonly deliveryQueue: IQueue;
   /** Read and redriven by the management function. */
   readonly deadLetterQueue: IQueue;
+  /** Where the management function enqueues the first page of a replay or redrive job. */
+  readonly jobsQueue: IQueue;
   /** @default - HooklineFunction defaults */
   readonly functionProps?: SharedFunctionProps;
   /**
@@ -55,7 +57,7 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const { tables, deliveryQueue, deadLetterQueue } = props;
+    const { tables, deliveryQueue, deadLetterQueue, jobsQueue } = props;
 
     this.ingestFunction = new HooklineFunction(this, 'Ingest', {
       ...props.functionProps,
@@ -63,7 +65,8 @@ export class Api extends Construct {
       description: 'Hookline: validates, stores and fans out published events',
     });
     grantKeyReads(tables.endpoints, this.ingestFunction);
-    tables.events.grantReadWriteData(this.ingestFunction);
+    // The table only: publishing never reads the byTenantTime index.
+    grantTableReadWrite(tables.events, this.ingestFunction);
     tables.idempotency.grantReadWriteData(this.ingestFunction);
     grantKeyReads(tables.apiKeys, this.ingestFunction);
     deliveryQueue.grantSendMessages(this.ingestFunction);
@@ -73,12 +76,34 @@ export class Api extends Construct {
       handlerName: 'management',
       description: 'Hookline: endpoints, event log, attempts, dead letters and replay',
     });
-    for (const name of ['endpoints', 'events', 'deliveries', 'attempts', 'apiKeys'] as const) {
+    // idempotency: replay and redrive honour an Idempotency-Key like publishing does.
+    for (const name of ['endpoints', 'apiKeys', 'jobs', 'idempotency'] as const) {
       tables[name].grantReadWriteData(this.managementFunction);
     }
+    // Events and deliveries on the table only; their indexes are granted one by one below.
+    grantTableReadWrite(tables.events, this.managementFunction);
+    grantTableReadWrite(tables.deliveries, this.managementFunction);
+    // GET /v1/events lists one tenant's events by time.
+    grantOnIndex(tables, 'events', 'byTenantTime', this.managementFunction, 'dynamodb:Query');
+    // GET /v1/dead-letters: one endpoint's by Query, all of them by Scan of the sparse index,
+    // which holds dead-lettered deliveries only.
+    grantOnIndex(
+      tables,
+      'deliveries',
+      'deadLetters',
+      this.managementFunction,
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    );
+    // The attempt log is written by the dispatcher and only read here.
+    grantKeyReads(tables.attempts, this.managementFunction);
+    // Per-endpoint delivery health (circuit state), for operators.
+    grantKeyReads(tables.endpointState, this.managementFunction);
     deliveryQueue.grantSendMessages(this.managementFunction);
-    // Listing dead letters receives them, and a redrive deletes what it moved back.
-    deadLetterQueue.grantConsumeMessages(this.managementFunction);
+    // The dead-letter list reads the DLQ's depth; moving letters is the replay function's job.
+    deadLetterQueue.grant(this.managementFunction, 'sqs:GetQueueAttributes');
+    // POST /v1/endpoints/{id}/replay and POST /v1/dead-letters/redrive start a job.
+    jobsQueue.grantSendMessages(this.managementFunction);
 
     // The default stage is created here rather than by HttpApi so it can log and throttle.
     this.httpApi = new HttpApi(this, 'HttpApi', {

@@ -5,7 +5,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
 import { deriveTimeouts, type HooklineSettings, type TableName } from '../resources';
-import { grantKeyReads } from './storage';
+import { grantKeyReads, grantOnTable, grantTableReadWrite } from './storage';
 
 export interface DeliveryPipelineProps {
   /** Batch size, redrive count and the timeouts derived from the delivery timeout. */
@@ -66,9 +66,12 @@ export class DeliveryPipeline extends Construct {
 
     grantKeyReads(tables.endpoints, this.dispatcher);
     // Disabling an endpoint (410 Gone, continuous failure) is a single UpdateItem.
-    tables.endpoints.grant(this.dispatcher, 'dynamodb:UpdateItem');
-    tables.deliveries.grantReadWriteData(this.dispatcher);
+    grantOnTable(tables.endpoints, this.dispatcher, 'dynamodb:UpdateItem');
+    // The delivery record only; listing dead letters from its index is the operators' job.
+    grantTableReadWrite(tables.deliveries, this.dispatcher);
     tables.attempts.grantReadWriteData(this.dispatcher);
+    // Circuit state and rate windows, shared by every dispatcher instance.
+    tables.endpointState.grantReadWriteData(this.dispatcher);
     // Receive, delete and ChangeMessageVisibility, which is how backoff is implemented.
     this.deliveryQueue.grantConsumeMessages(this.dispatcher);
     this.deadLetterQueue.grantSendMessages(this.dispatcher);

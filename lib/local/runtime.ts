@@ -8,6 +8,7 @@ import {
   eventBus,
   type HooklineSettings,
   ingestRulePattern,
+  type QueueDefinition,
   queues,
   settingsEnv,
   settingsEnvironment,
@@ -15,7 +16,7 @@ import {
 import { createLocalApiServer } from './api-server';
 import { type EventPattern, LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
-import { QueuePoller } from './poller';
+import { type PollerOptions, QueuePoller } from './poller';
 import { Sandbox } from './sandbox';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStandIns } from './stand-ins';
 
@@ -28,10 +29,8 @@ export interface LocalOptions {
   readonly dataDir?: string;
   /** Admin API key; generated and kept in the data dir when absent. */
   readonly apiKey?: string;
-  /** e.g. ['1s','2s','5s'] so tests can use seconds. */
-  readonly retrySchedule?: readonly string[];
-  readonly maxAttempts?: number;
-  readonly deliveryTimeoutSeconds?: number;
+  /** Overrides of the deployment settings, e.g. a retry schedule in seconds for tests. */
+  readonly settings?: Partial<HooklineSettings>;
   /** Dispatcher batches handled at once. @default 4 */
   readonly dispatcherConcurrency?: number;
   readonly log?: (line: string) => void;
@@ -67,14 +66,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir ?? '.hookline');
   mkdirSync(dataDir, { recursive: true });
-  const settings: HooklineSettings = {
-    ...defaultSettings,
-    ...(options.retrySchedule && { retrySchedule: options.retrySchedule }),
-    ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
-    ...(options.deliveryTimeoutSeconds !== undefined && {
-      deliveryTimeoutSeconds: options.deliveryTimeoutSeconds,
-    }),
-  };
+  const settings: HooklineSettings = { ...defaultSettings, ...options.settings };
   const timeouts = deriveTimeouts(settings);
   const standIns = await startStandIns(dataDir, settings);
 
@@ -93,10 +85,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   });
 
   // Imported only now: the handlers build their SDK clients from the variables set above.
-  const [ingest, management, dispatcher, wiring, signing] = await Promise.all([
+  const [ingest, management, dispatcher, replay, wiring, signing] = await Promise.all([
     import('../../lambda/handlers/ingest'),
     import('../../lambda/handlers/management'),
     import('../../lambda/handlers/dispatcher'),
+    import('../../lambda/handlers/replay'),
     import('../../lambda/handlers/wiring'),
     import('../../lambda/domain/signing'),
   ]);
@@ -161,21 +154,36 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const deliveryQueueUrl = standIns.queueUrls[queues.delivery.envVar] ?? '';
-  const poller = new QueuePoller(sqsClient, {
-    queueUrl: deliveryQueueUrl,
-    queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${deliveryQueueUrl.split('/').pop()}`,
-    batchSize: settings.dispatchBatchSize,
-    concurrency: options.dispatcherConcurrency ?? 4,
-    functionTimeoutMs: timeouts.dispatcherTimeoutSeconds * 1000,
-    handler: (event) =>
-      dispatcher.handler(
-        event,
-        localContext('dispatcher', timeouts.dispatcherTimeoutSeconds * 1000),
-      ),
-    onError: (error) => log(`dispatcher poll failed: ${(error as Error).message}`),
-  });
-  poller.start();
+  const pollerFor = (
+    queue: QueueDefinition,
+    name: string,
+    handler: PollerOptions['handler'],
+    options: { batchSize: number; concurrency: number; timeoutSeconds: number },
+  ) => {
+    const queueUrl = standIns.queueUrls[queue.envVar] ?? '';
+    return new QueuePoller(sqsClient, {
+      queueUrl,
+      queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueUrl.split('/').pop()}`,
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+      functionTimeoutMs: options.timeoutSeconds * 1000,
+      handler: (event) => handler(event, localContext(name, options.timeoutSeconds * 1000)),
+      onError: (error) => log(`${name} poll failed: ${(error as Error).message}`),
+    });
+  };
+  const pollers = [
+    pollerFor(queues.delivery, 'dispatcher', dispatcher.handler, {
+      batchSize: settings.dispatchBatchSize,
+      concurrency: options.dispatcherConcurrency ?? 4,
+      timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
+    }),
+    pollerFor(queues.jobs, 'replay', replay.handler, {
+      batchSize: 1,
+      concurrency: 1,
+      timeoutSeconds: timeouts.replayTimeoutSeconds,
+    }),
+  ];
+  for (const poller of pollers) poller.start();
 
   let stopped = false;
   return {
@@ -190,7 +198,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
         server.closeAllConnections();
       });
       await bus.drain();
-      await poller.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
       sqsClient.destroy();
       await standIns.stop();
     },

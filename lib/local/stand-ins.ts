@@ -11,6 +11,7 @@ import { startFauxqs } from 'fauxqs';
 import {
   deriveTimeouts,
   type HooklineSettings,
+  type QueueDefinition,
   queues,
   type TableDefinition,
   tables,
@@ -105,42 +106,54 @@ export async function startStandIns(
     logger: false,
     dataDir: join(dataDir, 'sqs'),
   });
-  const { queueVisibilityTimeoutSeconds } = deriveTimeouts(settings);
-  const dlqName = `${LOCAL_PREFIX}${queues.deadLetter.name}`;
-  const deliveryName = `${LOCAL_PREFIX}${queues.delivery.name}`;
-  const dlqArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${dlqName}`;
+  const timeouts = deriveTimeouts(settings);
+  const arnOf = (name: string) => `arn:aws:sqs:${LOCAL_REGION}:000000000000:${name}`;
+  const nameOf = (queue: QueueDefinition) => `${LOCAL_PREFIX}${queue.name}`;
+  const fourteenDays = String(14 * 86_400);
+  // No Lambda throttling here, so visibility need only outlast one invocation (AWS uses 6x):
+  // a crashed local dispatcher's deliveries come back within seconds, not minutes.
+  const queueSpecs: { queue: QueueDefinition; attributes: Record<string, string> }[] = [
+    { queue: queues.deadLetter, attributes: { MessageRetentionPeriod: fourteenDays } },
+    { queue: queues.jobsDeadLetter, attributes: { MessageRetentionPeriod: fourteenDays } },
+    {
+      queue: queues.delivery,
+      attributes: {
+        VisibilityTimeout: String(timeouts.dispatcherTimeoutSeconds + 5),
+        MessageRetentionPeriod: fourteenDays,
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: arnOf(nameOf(queues.deadLetter)),
+          maxReceiveCount: settings.maxReceiveCount,
+        }),
+      },
+    },
+    {
+      queue: queues.jobs,
+      attributes: {
+        VisibilityTimeout: String(timeouts.replayTimeoutSeconds + 5),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: arnOf(nameOf(queues.jobsDeadLetter)),
+          maxReceiveCount: 5,
+        }),
+      },
+    },
+  ];
   // setup() is idempotent, so a restart over a persisted data dir keeps queues and messages.
   const created = sqsServer.setup({
-    queues: [
-      { name: dlqName, attributes: { MessageRetentionPeriod: String(14 * 86_400) } },
-      {
-        name: deliveryName,
-        attributes: {
-          VisibilityTimeout: String(queueVisibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(14 * 86_400),
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: dlqArn,
-            maxReceiveCount: settings.maxReceiveCount,
-          }),
-        },
-      },
-    ],
+    queues: queueSpecs.map(({ queue, attributes }) => ({ name: nameOf(queue), attributes })),
   });
-  const urlOf = (name: string) => {
-    const url = created.queues.find((q) => q.name === name)?.url;
-    if (!url) throw new Error(`local queue ${name} was not created`);
-    return url;
-  };
+  const queueUrls: Record<string, string> = {};
+  for (const { queue } of queueSpecs) {
+    const url = created.queues.find((q) => q.name === nameOf(queue))?.url;
+    if (!url) throw new Error(`local queue ${nameOf(queue)} was not created`);
+    queueUrls[queue.envVar] = url;
+  }
 
   const tableNames = await createTables(dynamoEndpoint);
   return {
     dynamoEndpoint,
     sqsEndpoint: sqsServer.address,
     tableNames,
-    queueUrls: {
-      [queues.delivery.envVar]: urlOf(deliveryName),
-      [queues.deadLetter.envVar]: urlOf(dlqName),
-    },
+    queueUrls,
     async stop() {
       await sqsServer.stop();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));

@@ -72,10 +72,17 @@ describe('readSettings', () => {
     [{ retrySchedule: [] }, /non-empty list/],
     [{ dispatchBatchSize: 20_000 }, /dispatchBatchSize: must be between 1 and 10000/],
     [{ maxAttempts: 10, maxReceiveCount: 5 }, /maxReceiveCount: 5 is below maxAttempts/],
-    [{ deliveryTimeoutSeconds: 890 }, /above Lambda's 900 s/],
+    [{ deliveryTimeoutSeconds: 895 }, /above Lambda's 900 s/],
     [{ maxAttempts: 40, retrySchedule: ['12h'] }, /beyond the delivery queue's 14-day retention/],
     [{ eventBusName: 'default' }, /eventBusName: must not be "default"/],
     [{ secretRotationGraceHours: 1.5 }, /must be an integer/],
+    [{ circuitBreakerThreshold: 0 }, /circuitBreakerThreshold: must be between 1 and 100/],
+    [{ circuitBreakerThreshold: 101 }, /circuitBreakerThreshold: must be between 1 and 100/],
+    [
+      { circuitBreakerCooldownSeconds: 0 },
+      /circuitBreakerCooldownSeconds: must be between 1 and 3600/,
+    ],
+    [{ circuitBreakerCooldownSeconds: '2h' }, /circuitBreakerCooldownSeconds: must be an integer/],
   ])('rejects %j', (context, message) => {
     expect(problemsOf(context).join('\n')).toMatch(message);
   });
@@ -88,6 +95,8 @@ describe('a context override', () => {
     maxAttempts: 4,
     dispatchBatchSize: 25,
     maxReceiveCount: 8,
+    circuitBreakerThreshold: 3,
+    circuitBreakerCooldownSeconds: '120',
     eventBusName: 'acme-webhooks',
     logRetentionDays: 7,
   };
@@ -102,16 +111,25 @@ describe('a context override', () => {
         DELIVERY_TIMEOUT_SECONDS: '5',
         RETRY_SCHEDULE: '1s,2s,5s',
         MAX_ATTEMPTS: '4',
+        CIRCUIT_BREAKER_THRESHOLD: '3',
+        CIRCUIT_BREAKER_COOLDOWN_SECONDS: '120',
       });
     }
+    expect(t.stack.functions).toHaveLength(4);
   });
 
   it('reaches the derived timeouts, batch size, redrive count, bus name and log retention', () => {
-    const { pipeline, ingress } = t.stack;
-    expect(t.resource(pipeline.dispatcher).Properties.Timeout).toBe(20);
+    const { pipeline, ingress, replay } = t.stack;
+    expect(t.resource(pipeline.dispatcher).Properties.Timeout).toBe(15);
     expect(t.resource(pipeline.deliveryQueue).Properties).toMatchObject({
-      VisibilityTimeout: 120,
+      VisibilityTimeout: 90,
       RedrivePolicy: { maxReceiveCount: 8 },
+    });
+    // Replay pages do not depend on the delivery settings.
+    expect(t.resource(replay.replayFunction).Properties.Timeout).toBe(300);
+    expect(t.resource(replay.jobsQueue).Properties).toMatchObject({
+      VisibilityTimeout: 1800,
+      RedrivePolicy: { maxReceiveCount: 5 },
     });
     t.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25 });
     expect(t.resource(ingress.eventBus).Properties.Name).toBe('acme-webhooks');

@@ -7,6 +7,7 @@ import {
   ingestRulePattern,
   queues,
   settingsEnvironment,
+  type TableDefinition,
   type TableName,
   tables,
 } from '../../lib/resources';
@@ -81,35 +82,111 @@ describe('storage', () => {
     });
   });
 
-  it('gives the endpoints table its byId index', () => {
-    expect(t.resource(t.stack.storage.tables.endpoints).Properties.GlobalSecondaryIndexes).toEqual([
-      {
-        IndexName: 'byId',
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  it.each(tableNames)('table %s has exactly the indexes of its definition', (name) => {
+    const definition: TableDefinition = tables[name];
+    const properties = t.resource(t.stack.storage.tables[name]).Properties;
+    const indexes = definition.globalIndexes ?? [];
+    expect(properties.GlobalSecondaryIndexes).toEqual(
+      indexes.length === 0
+        ? undefined
+        : indexes.map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+              ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+    );
+    for (const index of indexes) {
+      for (const key of [index.partitionKey, index.sortKey]) {
+        if (!key) continue;
+        expect(properties.AttributeDefinitions).toContainEqual({
+          AttributeName: key.name,
+          AttributeType: key.type,
+        });
+      }
+    }
+  });
+
+  // The definitions above come from resources.ts; these pin the indexes the code relies on.
+  it.each([
+    ['endpoints', 'byId', [{ AttributeName: 'id', KeyType: 'HASH' }]],
+    [
+      'events',
+      'byTenantTime',
+      [
+        { AttributeName: 'tenant', KeyType: 'HASH' },
+        { AttributeName: 'timestamp', KeyType: 'RANGE' },
+      ],
+    ],
+    [
+      'deliveries',
+      'deadLetters',
+      [
+        { AttributeName: 'dlqEndpointId', KeyType: 'HASH' },
+        { AttributeName: 'deadLetteredAt', KeyType: 'RANGE' },
+      ],
+    ],
+  ] as const)(
+    'gives the %s table its %s index, projecting every attribute',
+    (name, index, keys) => {
+      const properties = t.resource(t.stack.storage.tables[name]).Properties;
+      expect(properties.GlobalSecondaryIndexes).toContainEqual({
+        IndexName: index,
+        KeySchema: keys,
         Projection: { ProjectionType: 'ALL' },
-      },
-    ]);
+      });
+    },
+  );
+
+  it('keeps endpoint state and jobs by key, expiring by expiresAt', () => {
+    const { endpointState, jobs } = t.stack.storage.tables;
+    expect(t.resource(endpointState).Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'endpointId', KeyType: 'HASH' },
+        { AttributeName: 'key', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(t.resource(jobs).Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
   });
 });
 
 describe('queues', () => {
-  const queue = (name: 'delivery' | 'dlq' | 'ingestDlq') => {
-    const { pipeline, ingress } = t.stack;
+  const queue = (name: 'delivery' | 'dlq' | 'ingestDlq' | 'jobs' | 'jobsDlq') => {
+    const { pipeline, ingress, replay } = t.stack;
     return {
       delivery: pipeline.deliveryQueue,
       dlq: pipeline.deadLetterQueue,
       ingestDlq: ingress.deadLetterQueue,
+      jobs: replay.jobsQueue,
+      jobsDlq: replay.jobsDeadLetterQueue,
     }[name];
   };
 
-  it.each(['delivery', 'dlq', 'ingestDlq'] as const)(
-    '%s is encrypted, kept 14 days and TLS-only',
-    (name) => {
+  it('creates one queue per entry of resources.ts, plus the ingest DLQ', () => {
+    expect(t.ofType('AWS::SQS::Queue')).toHaveLength(Object.keys(queues).length + 1);
+  });
+
+  it.each([
+    ['delivery', 14],
+    ['dlq', 14],
+    ['ingestDlq', 14],
+    ['jobs', 4],
+    ['jobsDlq', 14],
+  ] as const)(
+    '%s is encrypted with the SQS-managed key, kept %i days and TLS-only',
+    (name, days) => {
       const id = t.id(queue(name));
       expect(t.resources[id]?.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
-        MessageRetentionPeriod: 14 * 86_400,
+        MessageRetentionPeriod: days * 86_400,
       });
+      expect(t.resources[id]?.Properties.KmsMasterKeyId).toBeUndefined();
       t.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(id)],
         PolicyDocument: {
@@ -138,10 +215,31 @@ describe('queues', () => {
     const dispatcherTimeout = t.resource(fns().dispatcher).Properties.Timeout as number;
     expect(t.resource(queue('delivery')).Properties.VisibilityTimeout).toBe(6 * dispatcherTimeout);
   });
+
+  it('redrives a job page that crashed the replay function 5 times to the jobs DLQ', () => {
+    expect(t.resource(queue('jobs')).Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: arnOf(t.id(queue('jobsDlq'))),
+      maxReceiveCount: 5,
+    });
+    expect(t.resource(queue('jobsDlq')).Properties.RedrivePolicy).toBeUndefined();
+  });
+
+  it('hides a received job page for 6 × the replay timeout', () => {
+    const replayTimeout = t.resource(fns().replay).Properties.Timeout as number;
+    expect(t.resource(queue('jobs')).Properties.VisibilityTimeout).toBe(
+      deriveTimeouts(t.settings).jobsVisibilityTimeoutSeconds,
+    );
+    expect(t.resource(queue('jobs')).Properties.VisibilityTimeout).toBe(6 * replayTimeout);
+  });
 });
 
 describe('functions', () => {
-  const names = ['ingest', 'management', 'dispatcher'] as const;
+  const names = ['ingest', 'management', 'dispatcher', 'replay'] as const;
+
+  it('are exactly these four', () => {
+    expect(t.ofType('AWS::Lambda::Function')).toHaveLength(names.length);
+    expect(t.stack.functions).toHaveLength(names.length);
+  });
 
   it.each(names)('%s runs Node 24 on arm64 with its own retained log group', (name) => {
     const fn = fns()[name];
@@ -172,11 +270,20 @@ describe('functions', () => {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         [queues.delivery.envVar]: ref(t.id(stack.pipeline.deliveryQueue)),
         [queues.deadLetter.envVar]: ref(t.id(stack.pipeline.deadLetterQueue)),
+        [queues.jobs.envVar]: ref(t.id(stack.replay.jobsQueue)),
+        [queues.jobsDeadLetter.envVar]: ref(t.id(stack.replay.jobsDeadLetterQueue)),
         [eventBus.envVar]: ref(t.id(stack.ingress.eventBus)),
       };
       for (const table of tableNames)
         expected[tables[table].envVar] = ref(t.id(stack.storage.tables[table]));
-      expect(t.environment(fns()[name])).toEqual(expected);
+      const environment = t.environment(fns()[name]);
+      expect(environment).toEqual(expected);
+      // Every queue of resources.ts, and the circuit breaker settings at their cdk.json values.
+      for (const queue of Object.values(queues)) expect(environment).toHaveProperty(queue.envVar);
+      expect(environment).toMatchObject({
+        CIRCUIT_BREAKER_THRESHOLD: '5',
+        CIRCUIT_BREAKER_COOLDOWN_SECONDS: '30',
+      });
     },
   );
 
@@ -188,18 +295,43 @@ describe('functions', () => {
     expect(timeout('dispatcher')).toBe(deriveTimeouts(t.settings).dispatcherTimeoutSeconds);
     expect(timeout('dispatcher')).toBeGreaterThan(15);
     expect(visibility).toBeGreaterThanOrEqual(6 * timeout('dispatcher'));
+    expect(timeout('replay')).toBe(deriveTimeouts(t.settings).replayTimeoutSeconds);
+    expect(timeout('replay')).toBe(300);
     // API Gateway gives up on an integration after 30 s.
     expect(timeout('ingest')).toBeLessThan(30);
     expect(timeout('management')).toBeLessThan(30);
   });
 
+  const mappingOf = (fn: keyof ReturnType<typeof fns>) => {
+    const mappings = t
+      .ofType('AWS::Lambda::EventSourceMapping')
+      .filter(
+        ([, m]) =>
+          JSON.stringify(m.Properties.FunctionName) === JSON.stringify(ref(t.id(fns()[fn]))),
+      );
+    expect(mappings).toHaveLength(1);
+    return mappings[0]?.[1].Properties;
+  };
+
+  it('has one event source mapping each for the dispatcher and replay', () => {
+    expect(t.ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+  });
+
   it('drains the delivery queue in batches with partial failures', () => {
-    expect(t.ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(1);
-    t.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    expect(mappingOf('dispatcher')).toEqual({
       EventSourceArn: arnOf(t.id(t.stack.pipeline.deliveryQueue)),
       FunctionName: ref(t.id(fns().dispatcher)),
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('works through the jobs queue one page per invocation, reporting a failed page', () => {
+    expect(mappingOf('replay')).toEqual({
+      EventSourceArn: arnOf(t.id(t.stack.replay.jobsQueue)),
+      FunctionName: ref(t.id(fns().replay)),
+      BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });

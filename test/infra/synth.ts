@@ -56,13 +56,14 @@ export class StackTemplate {
     this.resources = this.template.toJSON().Resources;
   }
 
-  /** The three functions of the stack by name. */
+  /** The four functions of the stack by name. */
   get fns() {
-    const { api, pipeline } = this.stack;
+    const { api, pipeline, replay } = this.stack;
     return {
       ingest: api.ingestFunction,
       management: api.managementFunction,
       dispatcher: pipeline.dispatcher,
+      replay: replay.replayFunction,
     };
   }
 
@@ -98,6 +99,26 @@ export class StackTemplate {
     const actions = new Set<string>();
     for (const statement of this.statements(fn)) {
       if (!JSON.stringify(statement.Resource).includes(`"${logicalId}"`)) continue;
+      for (const action of asArray(statement.Action)) actions.add(action);
+    }
+    return actions;
+  }
+
+  /**
+   * Actions the function may perform on exactly one ARN: that of `logicalId`, or, with
+   * `suffix`, that ARN followed by the suffix (`/index/byId`, `/index/*`). Unlike
+   * {@link actionsOn}, a grant on a table's indexes does not count for the table, nor the
+   * other way round.
+   */
+  actionsOnArn(fn: { role?: IConstruct }, logicalId: string, suffix?: string): Set<string> {
+    const arn = JSON.stringify(
+      suffix === undefined ? arnOf(logicalId) : { 'Fn::Join': ['', [arnOf(logicalId), suffix]] },
+    );
+    const actions = new Set<string>();
+    for (const statement of this.statements(fn)) {
+      if (!asArray(statement.Resource).some((resource) => JSON.stringify(resource) === arn)) {
+        continue;
+      }
       for (const action of asArray(statement.Action)) actions.add(action);
     }
     return actions;

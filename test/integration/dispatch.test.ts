@@ -13,8 +13,12 @@ import {
   MemoryDeadLetters,
   MemoryDeliveryState,
   MemoryEndpoints,
+  MemoryHealth,
 } from '../support/memory';
 import { Receiver } from '../support/receiver';
+
+const FIRST = { receiveCount: 1 };
+const AGAIN = { receiveCount: 2 };
 
 describe('dispatching one delivery to a real HTTP receiver', () => {
   let receiver: Receiver;
@@ -37,6 +41,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
       sender,
       deliveries: new MemoryDeliveryState(),
       deadLetters: new MemoryDeadLetters(),
+      health: new MemoryHealth(),
       now: Date.now,
       random: () => 0.5,
       settings: {
@@ -44,6 +49,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
         maxAttempts: 3,
         timeoutMs: 500,
         userAgent: 'Hookline/test',
+        circuit: { threshold: 100, cooldownMs: 30_000 },
         ...overrides,
       },
     };
@@ -62,7 +68,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     const { deps, endpoint, message, collector } = setup('/ok');
 
     // Act
-    const decision = await dispatchDelivery(deps, message, false, collector);
+    const decision = await dispatchDelivery(deps, message, FIRST, collector);
     const log = new MemoryAttemptLog();
     await collector.flush(log);
 
@@ -98,10 +104,10 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     const { deps, message, collector } = setup(path);
 
     // Act
-    const decision = await dispatchDelivery(deps, message, false, collector);
+    const decision = await dispatchDelivery(deps, message, FIRST, collector);
 
     // Assess
-    expect(decision).toEqual({ action: 'retry', delaySeconds: 60 });
+    expect(decision).toEqual({ action: 'retry', cause: 'failed', delaySeconds: 60 });
     expect(deps.deliveries.items.get(`${message.eventId}|${message.endpointId}`)?.attempts).toBe(1);
     expect(collector.entries()[0]?.attempts[0]?.error).toContain(error);
     expect(
@@ -112,15 +118,16 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
   it('keeps at most 4 KiB of the response body in the attempt record', async () => {
     receiver.behave('/verbose', () => ({ status: 400, body: 'e'.repeat(20_000) }));
     const { deps, message, collector } = setup('/verbose');
-    await dispatchDelivery(deps, message, false, collector);
+    await dispatchDelivery(deps, message, FIRST, collector);
     expect(collector.entries()[0]?.attempts[0]?.excerpt).toHaveLength(4096);
   });
 
   it('waits at least Retry-After on 429', async () => {
     receiver.behave('/busy', () => ({ status: 429, headers: { 'retry-after': '900' } }));
     const { deps, message, collector } = setup('/busy');
-    expect(await dispatchDelivery(deps, message, false, collector)).toEqual({
+    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
       action: 'retry',
+      cause: 'failed',
       delaySeconds: 900,
     });
   });
@@ -131,8 +138,8 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     const { deps, message, collector } = setup('/down', { maxAttempts: 2 });
 
     // Act
-    const first = await dispatchDelivery(deps, message, false, collector);
-    const second = await dispatchDelivery(deps, message, true, collector);
+    const first = await dispatchDelivery(deps, message, FIRST, collector);
+    const second = await dispatchDelivery(deps, message, AGAIN, collector);
 
     // Assess
     expect(first.action).toBe('retry');
@@ -148,8 +155,8 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
   it('marks a delivery that had failed as delivered once it succeeds', async () => {
     receiver.behave('/flaky', (_, seen) => ({ status: seen === 0 ? 500 : 200 }));
     const { deps, message, collector } = setup('/flaky');
-    await dispatchDelivery(deps, message, false, collector);
-    const decision = await dispatchDelivery(deps, message, true, collector);
+    await dispatchDelivery(deps, message, FIRST, collector);
+    const decision = await dispatchDelivery(deps, message, AGAIN, collector);
     expect(decision).toEqual({ action: 'ack', reason: 'delivered' });
     expect(deps.deliveries.items.get(`${message.eventId}|${message.endpointId}`)).toEqual({
       attempts: 1,
@@ -157,13 +164,133 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     });
   });
 
-  it('acks without sending when the endpoint was deleted or disabled', async () => {
-    const { deps, message, collector } = setup('/gone-endpoint');
+  it('acks without sending when the endpoint was deleted', async () => {
+    const { deps, message, collector } = setup('/deleted-endpoint');
     deps.endpoints.items.clear();
-    expect(await dispatchDelivery(deps, message, false, collector)).toEqual({
+    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
       action: 'ack',
-      reason: 'endpoint_missing',
+      reason: 'endpoint_deleted',
     });
-    expect(receiver.to('/gone-endpoint')).toHaveLength(0);
+    expect(receiver.to('/deleted-endpoint')).toHaveLength(0);
+  });
+
+  it('dead-letters without sending, and without using an attempt, when the endpoint is disabled', async () => {
+    const { deps, endpoint, message, collector } = setup('/disabled-endpoint');
+    await deps.endpoints.disable(endpoint, 'by operator', new Date().toISOString());
+    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
+      action: 'ack',
+      reason: 'dead_lettered',
+    });
+    expect(receiver.to('/disabled-endpoint')).toHaveLength(0);
+    expect(deps.deadLetters.sent[0]?.reason).toEqual({ reason: 'endpoint_disabled', attempts: 0 });
+  });
+
+  it('disables the endpoint and dead-letters at once on 410 Gone', async () => {
+    receiver.behave('/gone', () => ({ status: 410 }));
+    const { deps, endpoint, message, collector } = setup('/gone');
+    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
+      action: 'ack',
+      reason: 'dead_lettered',
+    });
+    expect(deps.endpoints.items.get(endpoint.id)).toMatchObject({
+      enabled: false,
+      disabledReason: 'gone',
+    });
+    expect(deps.deadLetters.sent[0]?.reason).toMatchObject({
+      reason: 'endpoint_gone',
+      lastStatus: 410,
+    });
+  });
+
+  it('opens the circuit after consecutive failures and defers without attempts until it cools', async () => {
+    // Prepare
+    receiver.behave('/dead', () => ({ status: 502 }));
+    const { deps, message, collector } = setup('/dead', {
+      circuit: { threshold: 2, cooldownMs: 30_000 },
+      maxAttempts: 10,
+    });
+    const other = { ...message, eventId: 'msg_dead_other' };
+
+    // Act
+    await dispatchDelivery(deps, message, FIRST, collector);
+    await dispatchDelivery(deps, message, AGAIN, collector);
+    const sentBefore = receiver.to('/dead').length;
+    const deferred = await dispatchDelivery(deps, other, FIRST, collector);
+
+    // Assess
+    expect(deferred).toMatchObject({ action: 'retry', cause: 'circuit_open' });
+    expect((deferred as { delaySeconds: number }).delaySeconds).toBeGreaterThanOrEqual(30);
+    expect(receiver.to('/dead')).toHaveLength(sentBefore);
+    expect(deps.deliveries.items.has(`${other.eventId}|${other.endpointId}`)).toBe(false);
+  });
+
+  it('lets one probe through a cooled circuit and closes it when the probe succeeds', async () => {
+    // Prepare
+    let healthy = false;
+    receiver.behave('/recovering', () => ({ status: healthy ? 200 : 500 }));
+    let now = Date.now();
+    const { deps, message, collector } = setup('/recovering', {
+      circuit: { threshold: 1, cooldownMs: 1000 },
+    });
+    const clocked = { ...deps, now: () => now };
+    await dispatchDelivery(clocked, message, FIRST, collector);
+    healthy = true;
+    now += 1500;
+
+    // Act
+    const probe = await dispatchDelivery(
+      clocked,
+      { ...message, eventId: 'msg_probe' },
+      FIRST,
+      collector,
+    );
+    const after = await dispatchDelivery(
+      clocked,
+      { ...message, eventId: 'msg_after' },
+      FIRST,
+      collector,
+    );
+
+    // Assess
+    expect(probe).toEqual({ action: 'ack', reason: 'delivered' });
+    expect(after).toEqual({ action: 'ack', reason: 'delivered' });
+    expect(await deps.health.circuit(message.endpointId)).toEqual({ consecutiveFailures: 0 });
+  });
+
+  it('defers deliveries over the endpoint rate limit without using attempts', async () => {
+    // Prepare
+    const { deps, endpoint, message, collector } = setup('/limited');
+    deps.endpoints.items.set(endpoint.id, { ...endpoint, rateLimitPerSecond: 2 });
+    const now = Date.parse('2026-11-27T12:00:00.100Z');
+    const clocked = { ...deps, now: () => now };
+
+    // Act
+    const decisions = [];
+    for (let i = 0; i < 4; i++) {
+      decisions.push(
+        await dispatchDelivery(clocked, { ...message, eventId: `msg_rl_${i}` }, FIRST, collector),
+      );
+    }
+
+    // Assess
+    expect(decisions.map((d) => d.action)).toEqual(['ack', 'ack', 'retry', 'retry']);
+    expect(decisions[2]).toMatchObject({ cause: 'rate_limited' });
+    expect(receiver.to('/limited')).toHaveLength(2);
+    expect(deps.deliveries.items.size).toBe(0);
+  });
+
+  it('uses the endpoint’s own retry schedule and attempt limit', async () => {
+    receiver.behave('/custom', () => ({ status: 500 }));
+    const { deps, endpoint, message, collector } = setup('/custom');
+    deps.endpoints.items.set(endpoint.id, { ...endpoint, retrySchedule: ['10s'], maxAttempts: 2 });
+    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
+      action: 'retry',
+      cause: 'failed',
+      delaySeconds: 10,
+    });
+    expect(await dispatchDelivery(deps, message, AGAIN, collector)).toEqual({
+      action: 'ack',
+      reason: 'dead_lettered',
+    });
   });
 });

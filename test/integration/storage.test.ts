@@ -23,6 +23,7 @@ import { deliveryBody, MAX_EVENT_BYTES, type StoredEvent } from '../../lambda/do
 import { newEndpointId, newEventId, newUlid } from '../../lambda/domain/ids';
 import type {
   AttemptLogEntry,
+  EndpointControl,
   EndpointReader,
   FailureDetail,
   IdempotencyRecord,
@@ -152,13 +153,14 @@ function aNearLimitEvent(): StoredEvent {
 }
 
 /** Counts reads that reach the repository behind a cache. */
-function countingReader(source: EndpointReader) {
+function countingReader(source: EndpointReader & EndpointControl) {
   const counter = {
     reads: 0,
     async getForDelivery(tenant: string, id: string) {
       counter.reads++;
       return source.getForDelivery(tenant, id);
     },
+    disable: source.disable.bind(source),
   };
   return counter;
 }
@@ -603,20 +605,54 @@ describe.each(backends)('storage adapters on $name', (backend) => {
         expect((await readRecord(eventId, a))?.attempts).toBe(2);
       });
 
-      it('creates no record when a delivery that never failed is marked', async () => {
+      it('creates no record when a delivery that never failed is marked delivered', async () => {
         // Prepare
         const deliveries = repository();
         const eventId = newEventId();
-        const [delivered, deadLettered] = [newEndpointId(), newEndpointId()];
+        const delivered = newEndpointId();
         const at = new Date().toISOString();
 
         // Act
         await deliveries.markDelivered(eventId, delivered, at);
-        await deliveries.markDeadLettered(eventId, deadLettered, at);
 
         // Assess
         expect(await readRecord(eventId, delivered)).toBeUndefined();
-        expect(await readRecord(eventId, deadLettered)).toBeUndefined();
+      });
+
+      it('lists a dead letter by endpoint and type, and forgets it once requeued', async () => {
+        // Prepare
+        const deliveries = repository();
+        const eventId = newEventId();
+        const endpointId = newEndpointId();
+        const at = new Date().toISOString();
+        const mark = {
+          at,
+          eventType: 'invoice.paid',
+          reason: 'endpoint_disabled' as const,
+          attempts: 0,
+        };
+
+        // Act
+        await deliveries.markDeadLettered(eventId, endpointId, mark);
+        const listed = await deliveries.deadLetters({ endpointId, limit: 10 });
+        const otherType = await deliveries.deadLetters({
+          endpointId,
+          eventType: 'customer.created',
+          limit: 10,
+        });
+        await deliveries.requeue(eventId, endpointId, at);
+        const afterRequeue = await deliveries.deadLetters({ endpointId, limit: 10 });
+
+        // Assess
+        expect(listed.items).toMatchObject([
+          { eventId, endpointId, reason: 'endpoint_disabled', status: 'dead_lettered' },
+        ]);
+        expect(otherType.items).toEqual([]);
+        expect(afterRequeue.items).toEqual([]);
+        expect(await readRecord(eventId, endpointId)).toMatchObject({
+          status: 'requeued',
+          attempts: 0,
+        });
       });
 
       it('marks a delivery that had failed as delivered, keeping its attempts', async () => {
@@ -650,7 +686,12 @@ describe.each(backends)('storage adapters on $name', (backend) => {
         const at = new Date().toISOString();
 
         // Act
-        await deliveries.markDeadLettered(eventId, endpointId, at);
+        await deliveries.markDeadLettered(eventId, endpointId, {
+          at,
+          eventType: 'invoice.paid',
+          reason: 'max_attempts',
+          attempts: 6,
+        });
 
         // Assess
         expect(await readRecord(eventId, endpointId)).toMatchObject({
@@ -663,6 +704,36 @@ describe.each(backends)('storage adapters on $name', (backend) => {
     });
 
     describe('DynamoAttemptLog', () => {
+      it('lists attempts newest first, one row per attempt, filtered by outcome and paged', async () => {
+        // Prepare
+        const log = new DynamoAttemptLog(db.documentClient, db.tableNames.attempts, RETENTION_DAYS);
+        const endpointId = newEndpointId();
+        const deliveredId = newEventId();
+        const failed = anAttemptEntry(endpointId);
+        const delivered = anAttemptEntry(endpointId, {
+          outcome: 'delivered',
+          attempts: [{ eventId: deliveredId, type: 'invoice.paid', status: 200, durationMs: 7 }],
+        });
+        const since = new Date(Date.now() - 1000).toISOString();
+
+        // Act
+        await log.append([failed, delivered]);
+        const all = await log.list(endpointId, { limit: 10 });
+        const onlyFailed = await log.list(endpointId, { outcome: 'failed', limit: 10 });
+        const firstPage = await log.list(endpointId, { limit: 1 });
+        const secondPage = await log.list(endpointId, { limit: 1, cursor: firstPage.cursor });
+        const found = await log.deliveredAt(endpointId, deliveredId, since);
+        const missing = await log.deliveredAt(endpointId, newEventId(), since);
+
+        // Assess
+        expect(all.items.map((a) => a.outcome)).toEqual(['delivered', 'failed']);
+        expect(onlyFailed.items.map((a) => a.eventId)).toEqual([failed.attempts[0]?.eventId]);
+        expect(firstPage.cursor).toBeDefined();
+        expect(secondPage.items.map((a) => a.outcome)).toEqual(['failed']);
+        expect(found).toBe(delivered.at);
+        expect(missing).toBeUndefined();
+      });
+
       it("appends 30 entries that a Query by endpoint gives back in order, and no one else's", async () => {
         // Prepare
         const log = new DynamoAttemptLog(db.documentClient, db.tableNames.attempts, RETENTION_DAYS);
@@ -708,7 +779,7 @@ describe.each(backends)('storage adapters on $name', (backend) => {
         // Assess
         const items = page.Items ?? [];
         const all = [...entries, unanswered];
-        expect(items.map(({ expiresAt: _, ...entry }) => entry)).toEqual(
+        expect(items.map(({ expiresAt: _, eventIds: __, ...entry }) => entry)).toEqual(
           all.map(({ attempts, ...entry }) => ({
             ...entry,
             attempts: attempts.map((a) =>

@@ -1,13 +1,21 @@
 import type { Endpoint } from '../../lambda/domain/endpoint';
+import {
+  type CircuitSettings,
+  type CircuitState,
+  cooldownMs,
+  shouldOpen,
+} from '../../lambda/domain/endpoint-health';
 import type { StoredEvent } from '../../lambda/domain/event';
 import type {
   AttemptLog,
   AttemptLogEntry,
+  DeadLetterMark,
   DeadLetterQueue,
   DeadLetterReason,
   DeliveryMessage,
   DeliveryQueue,
   DeliveryStateRepository,
+  EndpointHealthRepository,
   EndpointReader,
   EndpointRepository,
   EventRepository,
@@ -40,6 +48,59 @@ export class MemoryEndpoints implements EndpointRepository, EndpointReader {
   }
   async delete(endpoint: Pick<Endpoint, 'id'>) {
     this.items.delete(endpoint.id);
+  }
+  async disable(endpoint: Pick<Endpoint, 'id'>, reason: string, at: string) {
+    const found = this.items.get(endpoint.id);
+    if (found) {
+      this.items.set(endpoint.id, {
+        ...found,
+        enabled: false,
+        disabledReason: reason,
+        disabledAt: at,
+      });
+    }
+  }
+}
+
+/** Endpoint health with the same arithmetic as the DynamoDB adapter, in memory. */
+export class MemoryHealth implements EndpointHealthRepository {
+  readonly circuits = new Map<string, CircuitState & { probeUntil?: number }>();
+  readonly used = new Map<string, number>();
+  async circuit(endpointId: string) {
+    return this.circuits.get(endpointId);
+  }
+  async recordFailure(endpointId: string, now: number, settings: CircuitSettings) {
+    const before = this.circuits.get(endpointId);
+    let state: CircuitState = {
+      ...before,
+      consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1,
+      failingSince: before?.failingSince ?? now,
+    };
+    if (shouldOpen(state, settings, now)) {
+      state = {
+        ...state,
+        openUntil: now + cooldownMs(state.opens ?? 0, settings),
+        opens: (state.opens ?? 0) + 1,
+      };
+    }
+    this.circuits.set(endpointId, state);
+    return state;
+  }
+  async recordSuccess(endpointId: string) {
+    this.circuits.set(endpointId, { consecutiveFailures: 0 });
+  }
+  async acquireProbe(endpointId: string, now: number, leaseMs: number) {
+    const state = this.circuits.get(endpointId);
+    if (state?.probeUntil !== undefined && state.probeUntil >= now) return false;
+    this.circuits.set(endpointId, { consecutiveFailures: 0, ...state, probeUntil: now + leaseMs });
+    return true;
+  }
+  async acquireRate(endpointId: string, limit: number, now: number) {
+    const key = `${endpointId}|${Math.floor(now / 1000)}`;
+    const used = this.used.get(key) ?? 0;
+    if (used >= limit) return false;
+    this.used.set(key, used + 1);
+    return true;
   }
 }
 
@@ -101,8 +162,9 @@ export class MemoryDeliveryState implements DeliveryStateRepository {
   async markDelivered(eventId: string, endpointId: string) {
     this.set(eventId, endpointId, 'delivered');
   }
-  async markDeadLettered(eventId: string, endpointId: string) {
-    this.set(eventId, endpointId, 'dead_lettered');
+  async markDeadLettered(eventId: string, endpointId: string, mark: DeadLetterMark) {
+    const key = `${eventId}|${endpointId}`;
+    this.items.set(key, { attempts: mark.attempts, status: 'dead_lettered' });
   }
 }
 

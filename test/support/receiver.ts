@@ -6,6 +6,8 @@ export interface ReceivedRequest {
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   readonly at: number;
+  /** The status the receiver answered; absent when it dropped the connection. */
+  status?: number;
 }
 
 /** How the receiver answers a request to a path; the default is 204 at once. */
@@ -49,7 +51,10 @@ export class Receiver {
         request.socket.destroy();
         return;
       }
-      response.writeHead(answer.status ?? 204, answer.headers).end(answer.body ?? '');
+      // A sender that gave up (timed out) never saw this answer: it was not delivered.
+      if (request.socket.destroyed) return;
+      received.status = answer.status ?? 204;
+      response.writeHead(received.status, answer.headers).end(answer.body ?? '');
     });
   }
 
@@ -71,18 +76,39 @@ export class Receiver {
     return this.requests.filter((r) => r.path === path);
   }
 
+  /** Requests it answered with a 2xx: the deliveries that count as delivered. */
+  accepted(path?: string): ReceivedRequest[] {
+    return this.requests.filter(
+      (r) => (path === undefined || r.path === path) && r.status !== undefined && r.status < 300,
+    );
+  }
+
+  /** Stops every misbehaviour: from now on it answers 204 at once. */
+  heal(): void {
+    this.behaviours.clear();
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
-/** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+/**
+ * Polls `condition` until it holds or `timeoutMs` passes; `refresh` runs before each check
+ * (to fetch state over the API). Returns whether the condition held.
+ */
+export async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  refresh?: () => Promise<void>,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    await refresh?.();
     if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, refresh ? 250 : 50));
   }
+  await refresh?.();
   return condition();
 }

@@ -1,6 +1,26 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
 import type { AttemptLog, AttemptLogEntry } from '../../domain/ports';
 import { batchPut } from './batch-write';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
+
+/** One attempt as the API shows it; grouped success rows are flattened into these. */
+export interface AttemptView {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly outcome: 'delivered' | 'failed';
+  readonly at: string;
+  readonly attempt?: number;
+  readonly status?: number;
+  readonly durationMs: number;
+  readonly error?: string;
+  readonly responseExcerpt?: string;
+}
+
+interface AttemptItem extends AttemptLogEntry {
+  /** Top-level copy of the event ids, so a row can be found by event with `contains`. */
+  readonly eventIds: string[];
+}
 
 export class DynamoAttemptLog implements AttemptLog {
   constructor(
@@ -14,7 +34,85 @@ export class DynamoAttemptLog implements AttemptLog {
     await batchPut(
       this.client,
       this.tableName,
-      entries.map((entry) => ({ ...entry, expiresAt })),
+      entries.map((entry) => ({
+        ...entry,
+        eventIds: entry.attempts.map((a) => a.eventId),
+        expiresAt,
+      })),
     );
+  }
+
+  /** Newest first; `outcome` keeps only delivered or only failed rows. */
+  async list(
+    endpointId: string,
+    options: { outcome?: 'delivered' | 'failed'; limit: number; cursor?: string },
+  ): Promise<Page<AttemptView>> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'endpointId = :id',
+        ExpressionAttributeValues: {
+          ':id': endpointId,
+          ...(options.outcome && { ':outcome': options.outcome }),
+        },
+        ...(options.outcome && { FilterExpression: 'outcome = :outcome' }),
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+      }),
+    );
+    const items = ((result.Items ?? []) as AttemptItem[]).flatMap((row) =>
+      row.attempts.map(
+        (a): AttemptView => ({
+          eventId: a.eventId,
+          eventType: a.type,
+          outcome: row.outcome,
+          at: row.at,
+          durationMs: a.durationMs,
+          ...(a.attempt !== undefined && { attempt: a.attempt }),
+          ...(a.status !== undefined && { status: a.status }),
+          ...(a.error !== undefined && { error: a.error }),
+          ...(a.excerpt !== undefined && { responseExcerpt: a.excerpt }),
+        }),
+      ),
+    );
+    return {
+      items,
+      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
+    };
+  }
+
+  /**
+   * When the endpoint confirmed the event, looking only at rows written after `since`
+   * (attempt ids are time-ordered ULIDs). Reads at most a few pages: an operator path.
+   */
+  async deliveredAt(
+    endpointId: string,
+    eventId: string,
+    since: string,
+  ): Promise<string | undefined> {
+    const from = ulid(Math.max(0, Date.parse(since) - 60_000)).slice(0, 10);
+    let startKey: Record<string, unknown> | undefined;
+    for (let page = 0; page < 5; page++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'endpointId = :id AND attemptId >= :from',
+          FilterExpression: 'outcome = :delivered AND contains(eventIds, :event)',
+          ExpressionAttributeValues: {
+            ':id': endpointId,
+            ':from': from,
+            ':delivered': 'delivered',
+            ':event': eventId,
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const row = result.Items?.[0] as AttemptItem | undefined;
+      if (row) return row.at;
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) return undefined;
+    }
+    return undefined;
   }
 }

@@ -1,9 +1,22 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryStateRepository, FailureDetail } from '../../domain/ports';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeliveryRecords } from '../../domain/jobs';
+import type {
+  DeadLetterMark,
+  DeliveryRecord,
+  DeliveryStateRepository,
+  FailureDetail,
+} from '../../domain/ports';
 import { isConditionFailure } from './condition';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
 
-/** Delivery records exist only for deliveries that failed at least once. */
-export class DynamoDeliveryStateRepository implements DeliveryStateRepository {
+/** Delivery records exist only for deliveries that failed at least once or were dead-lettered. */
+export class DynamoDeliveryStateRepository implements DeliveryStateRepository, DeliveryRecords {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -36,7 +49,7 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository {
     return Number(result.Attributes?.attempts ?? 1);
   }
 
-  private async setStatus(eventId: string, endpointId: string, status: string, at: string) {
+  async markDelivered(eventId: string, endpointId: string, at: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -45,7 +58,7 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository {
           UpdateExpression: 'SET #status = :status, finishedAt = :at',
           ConditionExpression: 'attribute_exists(eventId)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':at': at },
+          ExpressionAttributeValues: { ':status': 'delivered', ':at': at },
         }),
       );
     } catch (error) {
@@ -53,11 +66,121 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository {
     }
   }
 
-  markDelivered(eventId: string, endpointId: string, at: string): Promise<void> {
-    return this.setStatus(eventId, endpointId, 'delivered', at);
+  async markDeadLettered(eventId: string, endpointId: string, mark: DeadLetterMark): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { eventId, endpointId },
+        UpdateExpression:
+          'SET #status = :status, finishedAt = :at, deadLetteredAt = :at, dlqEndpointId = :endpointId, eventType = :type, reason = :reason, attempts = :attempts, expiresAt = :exp',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': 'dead_lettered',
+          ':at': mark.at,
+          ':endpointId': endpointId,
+          ':type': mark.eventType,
+          ':reason': mark.reason,
+          ':attempts': mark.attempts,
+          // Kept as long as SQS keeps the dead letter itself.
+          ':exp': Math.max(this.expiresAt(), Math.floor(Date.now() / 1000) + 14 * 86_400),
+        },
+      }),
+    );
   }
 
-  markDeadLettered(eventId: string, endpointId: string, at: string): Promise<void> {
-    return this.setStatus(eventId, endpointId, 'dead_lettered', at);
+  /** Gives a redriven or replayed delivery a fresh set of attempts and takes it off the DLQ list. */
+  async requeue(eventId: string, endpointId: string, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { eventId, endpointId },
+        UpdateExpression:
+          'SET #status = :status, attempts = :zero, requeuedAt = :at, expiresAt = :exp REMOVE dlqEndpointId, deadLetteredAt, finishedAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': 'requeued',
+          ':zero': 0,
+          ':at': at,
+          ':exp': this.expiresAt(),
+        },
+      }),
+    );
+  }
+
+  /** The records that exist among `keys`, read 100 at a time. */
+  async getMany(
+    keys: readonly { eventId: string; endpointId: string }[],
+  ): Promise<DeliveryRecord[]> {
+    const found: DeliveryRecord[] = [];
+    for (let start = 0; start < keys.length; start += 100) {
+      let pending: Record<string, unknown>[] = keys
+        .slice(start, start + 100)
+        .map(({ eventId, endpointId }) => ({ eventId, endpointId }));
+      for (let round = 0; pending.length > 0 && round < 8; round++) {
+        const result = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        found.push(...((result.Responses?.[this.tableName] ?? []) as DeliveryRecord[]));
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+      if (pending.length > 0) throw new Error(`${pending.length} delivery records unread`);
+    }
+    return found;
+  }
+
+  /** Every delivery record of one event, one per endpoint that ever failed. */
+  async forEvent(eventId: string): Promise<DeliveryRecord[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'eventId = :id',
+        ExpressionAttributeValues: { ':id': eventId },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []) as DeliveryRecord[];
+  }
+
+  /** Dead letters, newest first for one endpoint, or all of them from the sparse index. */
+  async deadLetters(options: {
+    endpointId?: string;
+    eventType?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<DeliveryRecord>> {
+    const typeFilter = options.eventType
+      ? { FilterExpression: 'eventType = :type', typeValue: { ':type': options.eventType } }
+      : undefined;
+    const common = {
+      TableName: this.tableName,
+      IndexName: 'deadLetters',
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+      ...(typeFilter && { FilterExpression: typeFilter.FilterExpression }),
+    };
+    const result = options.endpointId
+      ? await this.client.send(
+          new QueryCommand({
+            ...common,
+            KeyConditionExpression: 'dlqEndpointId = :endpointId',
+            ExpressionAttributeValues: {
+              ':endpointId': options.endpointId,
+              ...typeFilter?.typeValue,
+            },
+            ScanIndexForward: false,
+          }),
+        )
+      : await this.client.send(
+          new ScanCommand({
+            ...common,
+            ...(typeFilter && { ExpressionAttributeValues: typeFilter.typeValue }),
+          }),
+        );
+    return {
+      items: (result.Items ?? []) as DeliveryRecord[],
+      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
+    };
   }
 }

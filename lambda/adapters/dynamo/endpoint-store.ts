@@ -5,13 +5,17 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Endpoint } from '../../domain/endpoint';
-import type { EndpointReader, EndpointRepository } from '../../domain/ports';
+import type { EndpointControl, EndpointReader, EndpointRepository } from '../../domain/ports';
+import { isConditionFailure } from './condition';
 
 const INDEX_MISS_PAUSES_MS = [50, 200];
 
-export class DynamoEndpointRepository implements EndpointRepository, EndpointReader {
+export class DynamoEndpointRepository
+  implements EndpointRepository, EndpointReader, EndpointControl
+{
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -81,6 +85,42 @@ export class DynamoEndpointRepository implements EndpointRepository, EndpointRea
     return items;
   }
 
+  /** Replaces an endpoint unless someone else changed it since `expectedUpdatedAt`. */
+  async replace(endpoint: Endpoint, expectedUpdatedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: endpoint,
+          ConditionExpression: 'updatedAt = :expected',
+          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async disable(endpoint: Pick<Endpoint, 'tenant' | 'id'>, reason: string, at: string) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenant: endpoint.tenant, id: endpoint.id },
+          UpdateExpression:
+            'SET enabled = :off, disabledReason = :reason, disabledAt = :at, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':off': false, ':reason': reason, ':at': at },
+        }),
+      );
+    } catch (error) {
+      // Deleted meanwhile: nothing left to switch off.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async delete(endpoint: Pick<Endpoint, 'tenant' | 'id'>): Promise<void> {
     await this.client.send(
       new DeleteCommand({
@@ -95,11 +135,11 @@ export class DynamoEndpointRepository implements EndpointRepository, EndpointRea
  * Keeps endpoints a few seconds in memory: the dispatcher reads one per delivery and a
  * change (disable, rotation) may take that long to reach it.
  */
-export class CachedEndpointReader implements EndpointReader {
+export class CachedEndpointReader implements EndpointReader, EndpointControl {
   private readonly cache = new Map<string, { value: Endpoint | undefined; until: number }>();
 
   constructor(
-    private readonly source: EndpointReader,
+    private readonly source: EndpointReader & EndpointControl,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -111,5 +151,10 @@ export class CachedEndpointReader implements EndpointReader {
     const value = await this.source.getForDelivery(tenant, id);
     this.cache.set(key, { value, until: this.now() + this.ttlMs });
     return value;
+  }
+
+  async disable(endpoint: Pick<Endpoint, 'tenant' | 'id'>, reason: string, at: string) {
+    await this.source.disable(endpoint, reason, at);
+    this.cache.delete(`${endpoint.tenant}\u0000${endpoint.id}`);
   }
 }

@@ -1,7 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredEvent } from '../../domain/event';
+import type { EventLog } from '../../domain/jobs';
 import type { EventRepository } from '../../domain/ports';
 import { batchPut } from './batch-write';
+import { decodeCursor, encodeCursor } from './cursor';
 
 /**
  * `data` is kept as JSON text: DynamoDB numbers cannot hold every JSON number exactly, and
@@ -12,7 +14,12 @@ interface EventItem extends Omit<StoredEvent, 'data'> {
   readonly expiresAt: number;
 }
 
-export class DynamoEventRepository implements EventRepository {
+function fromItem(item: EventItem): StoredEvent {
+  const { dataJson, expiresAt: _, ...rest } = item;
+  return { ...rest, data: JSON.parse(dataJson) };
+}
+
+export class DynamoEventRepository implements EventRepository, EventLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -35,8 +42,35 @@ export class DynamoEventRepository implements EventRepository {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
     );
-    if (!result.Item) return undefined;
-    const { dataJson, expiresAt: _, ...rest } = result.Item as EventItem;
-    return { ...rest, data: JSON.parse(dataJson) };
+    return result.Item ? fromItem(result.Item as EventItem) : undefined;
+  }
+
+  async page(
+    tenant: string,
+    range: { since: string; until: string },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: StoredEvent[]; cursor?: string }> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byTenantTime',
+        KeyConditionExpression: 'tenant = :tenant AND #ts BETWEEN :since AND :until',
+        // BETWEEN includes `until`; the range is half-open.
+        FilterExpression: '#ts < :until',
+        ExpressionAttributeNames: { '#ts': 'timestamp' },
+        ExpressionAttributeValues: {
+          ':tenant': tenant,
+          ':since': range.since,
+          ':until': range.until,
+        },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return {
+      items: ((result.Items ?? []) as EventItem[]).map(fromItem),
+      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
+    };
   }
 }

@@ -88,6 +88,7 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   async send(message: DeliveryMessage, reason: DeadLetterReason): Promise<void> {
     const text = (value: string) => ({ DataType: 'String', StringValue: value });
     const attributes: Record<string, { DataType: string; StringValue: string }> = {
+      reason: text(reason.reason),
       eventId: text(message.eventId),
       endpointId: text(message.endpointId),
       eventType: text(message.type),

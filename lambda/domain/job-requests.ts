@@ -1,0 +1,89 @@
+import { EVENT_TYPE_PATTERN } from './catalog';
+import type { Endpoint } from './endpoint';
+import { ENDPOINT_ID_PATTERN, EVENT_ID_PATTERN } from './ids';
+import type { JobSpec } from './jobs';
+import { isValidEventTypeFilter } from './subscriptions';
+import { FieldReader, isPlainObject } from './validation';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function reader(raw: unknown): FieldReader {
+  const body = isPlainObject(raw) ? raw : {};
+  const fields = new FieldReader(body, '/');
+  if (!isPlainObject(raw)) fields.problems.push({ field: '/', message: 'must be a JSON object' });
+  return fields;
+}
+
+function instant(fields: FieldReader, name: string, required: boolean): string | undefined {
+  const text = fields.string(name, {
+    required,
+    pattern: ISO_TIMESTAMP,
+    hint: 'must be an ISO-8601 date-time with a zone, e.g. 2026-11-27T09:30:00Z',
+  });
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) {
+    fields.problems.push({ field: `/${name}`, message: 'is not a real date-time' });
+    return undefined;
+  }
+  return new Date(ms).toISOString();
+}
+
+/** `{since, until?, eventTypes?, onlyFailed?}` for one endpoint; `until` defaults to now. */
+export function parseReplayRequest(raw: unknown, endpoint: Endpoint, now: number): JobSpec {
+  const fields = reader(raw);
+  fields.rejectUnknown(['since', 'until', 'eventTypes', 'onlyFailed']);
+  const since = instant(fields, 'since', true);
+  const until = instant(fields, 'until', false) ?? new Date(now).toISOString();
+  const eventTypes = fields.stringArray('eventTypes', {
+    maxItems: 100,
+    check: isValidEventTypeFilter,
+    hint: 'must be an event type like invoice.paid or a prefix like invoice.*',
+  });
+  const onlyFailed = (raw as Record<string, unknown> | undefined)?.onlyFailed;
+  if (onlyFailed !== undefined && typeof onlyFailed !== 'boolean') {
+    fields.problems.push({ field: '/onlyFailed', message: 'must be true or false' });
+  }
+  if (since !== undefined && since >= until) {
+    fields.problems.push({ field: '/until', message: 'must be after since' });
+  }
+  fields.throwIfInvalid('replay request');
+  return {
+    kind: 'replay',
+    endpointId: endpoint.id,
+    tenant: endpoint.tenant,
+    since: since as string,
+    until,
+    ...(eventTypes !== undefined && { eventTypes }),
+    onlyFailed: onlyFailed === true,
+  };
+}
+
+/** `{endpointId?, eventType?, ids?}`; an empty filter redrives every dead letter. */
+export function parseRedriveRequest(raw: unknown): JobSpec {
+  const fields = reader(raw ?? {});
+  fields.rejectUnknown(['endpointId', 'eventType', 'ids']);
+  const endpointId = fields.string('endpointId', {
+    pattern: ENDPOINT_ID_PATTERN,
+    hint: 'must be an endpoint id (ep_…)',
+  });
+  const eventType = fields.string('eventType', {
+    pattern: EVENT_TYPE_PATTERN,
+    hint: 'must be an event type like invoice.paid',
+  });
+  const ids = fields.stringArray('ids', {
+    maxItems: 1000,
+    check: (id) => EVENT_ID_PATTERN.test(id),
+    hint: 'must be an event id',
+  });
+  if (ids !== undefined && ids.length === 0) {
+    fields.problems.push({ field: '/ids', message: 'must name at least one event id' });
+  }
+  fields.throwIfInvalid('redrive request');
+  return {
+    kind: 'redrive',
+    ...(endpointId !== undefined && { endpointId }),
+    ...(eventType !== undefined && { eventType }),
+    ...(ids !== undefined && { eventIds: ids }),
+  };
+}

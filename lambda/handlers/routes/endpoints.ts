@@ -1,0 +1,96 @@
+import {
+  endpointView,
+  newEndpoint,
+  parseEndpointInput,
+  patchEndpoint,
+} from '../../domain/endpoint';
+import { BadRequestError, ConflictError } from '../../domain/errors';
+import { TENANT_PATTERN } from '../../domain/event';
+import { newEndpointId } from '../../domain/ids';
+import { parseReplayRequest } from '../../domain/job-requests';
+import { generateSecret } from '../../domain/signing';
+import { readJsonBody } from '../http/middlewares';
+import { type HttpResult, json } from '../http/response';
+import { attemptLog, endpointRepository, runtimeSettings } from '../wiring';
+import { findEndpoint, jobView, paging, type RouteEvent, startJobOnce } from './shared';
+
+const MAX_ENDPOINT_BODY_BYTES = 16 * 1024;
+
+export async function createEndpoint(event: RouteEvent): Promise<HttpResult> {
+  const input = parseEndpointInput(readJsonBody(event, MAX_ENDPOINT_BODY_BYTES), {
+    allowPrivateTargets: runtimeSettings().allowPrivateTargets,
+  });
+  const endpoint = newEndpoint(
+    input,
+    { id: newEndpointId(), secret: generateSecret() },
+    new Date(),
+  );
+  await endpointRepository().create(endpoint);
+  // The only answer that carries the secret unasked.
+  return json(
+    201,
+    { ...endpointView(endpoint), secret: endpoint.secrets[0]?.secret },
+    { location: `/v1/endpoints/${endpoint.id}` },
+  );
+}
+
+export async function listEndpoints(event: RouteEvent): Promise<HttpResult> {
+  const tenant = event.queryStringParameters?.tenant ?? 'default';
+  if (!TENANT_PATTERN.test(tenant)) {
+    throw new BadRequestError('invalid tenant', [
+      { field: 'tenant', message: 'is not a tenant name' },
+    ]);
+  }
+  const endpoints = await endpointRepository().listByTenant(tenant);
+  return json(200, { data: endpoints.map(endpointView) });
+}
+
+export async function getEndpoint(event: RouteEvent): Promise<HttpResult> {
+  return json(200, endpointView(await findEndpoint(event)));
+}
+
+/** Changes an endpoint; a concurrent change makes this one fail with 409, never lost. */
+export async function updateEndpoint(event: RouteEvent): Promise<HttpResult> {
+  const endpoint = await findEndpoint(event);
+  const changed = patchEndpoint(
+    endpoint,
+    readJsonBody(event, MAX_ENDPOINT_BODY_BYTES),
+    { allowPrivateTargets: runtimeSettings().allowPrivateTargets },
+    new Date(),
+  );
+  if (!(await endpointRepository().replace(changed, endpoint.updatedAt))) {
+    throw new ConflictError('the endpoint changed meanwhile; read it again and retry');
+  }
+  return json(200, endpointView(changed));
+}
+
+export async function deleteEndpoint(event: RouteEvent): Promise<HttpResult> {
+  await endpointRepository().delete(await findEndpoint(event));
+  return { statusCode: 204, headers: {}, body: '' };
+}
+
+const ATTEMPT_STATUSES = ['delivered', 'failed'] as const;
+
+/** The attempt log, newest first; `?status=failed|delivered` filters. */
+export async function listAttempts(event: RouteEvent): Promise<HttpResult> {
+  const endpoint = await findEndpoint(event);
+  const status = event.queryStringParameters?.status;
+  if (status !== undefined && !ATTEMPT_STATUSES.includes(status as 'failed')) {
+    throw new BadRequestError('invalid status', [
+      { field: 'status', message: 'must be delivered or failed' },
+    ]);
+  }
+  const page = await attemptLog().list(endpoint.id, {
+    ...paging(event),
+    ...(status !== undefined && { outcome: status as 'failed' | 'delivered' }),
+  });
+  return json(200, { data: page.items, ...(page.cursor && { nextCursor: page.cursor }) });
+}
+
+/** Re-delivers events from the event log to this endpoint, as a job. */
+export async function replayToEndpoint(event: RouteEvent): Promise<HttpResult> {
+  const endpoint = await findEndpoint(event);
+  const spec = parseReplayRequest(readJsonBody(event, 16 * 1024), endpoint, Date.now());
+  const job = await startJobOnce(event, spec);
+  return json(202, jobView(job), { location: `/v1/jobs/${job.id}` });
+}
