@@ -15,6 +15,11 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyDefinition;
   readonly sortKey?: KeyDefinition;
+  /**
+   * Attributes copied into the index besides the keys; absent copies every attribute.
+   * Every index write is billed by the size of what it copies.
+   */
+  readonly include?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -36,12 +41,14 @@ export const tables = {
     envVar: 'EVENTS_TABLE',
     partitionKey: { name: 'id', type: 'S' },
     ttlAttribute: 'expiresAt',
-    // Replay and listing read one tenant's events by time, never by scan.
+    // Replay and listing read one tenant's events by time, never by scan. Only the type is
+    // copied: a payload (up to 256 KiB) in the index would double the cost of each publish.
     globalIndexes: [
       {
         indexName: 'byTenantTime',
         partitionKey: { name: 'tenant', type: 'S' },
         sortKey: { name: 'timestamp', type: 'S' },
+        include: ['type'],
       },
     ],
   },
@@ -167,7 +174,11 @@ export interface HooklineSettings {
   readonly eventRetentionDays: number;
   /** Days attempt records are kept. @default 14 */
   readonly attemptRetentionDays: number;
-  /** Receives before SQS itself dead-letters a message that keeps crashing the dispatcher. @default 20 */
+  /**
+   * Receives before SQS itself dead-letters a message that keeps crashing the dispatcher.
+   * Well above `maxAttempts`: circuit and rate-limit deferrals are receives too.
+   * @default 100
+   */
   readonly maxReceiveCount: number;
   /** Grace period in hours during which a rotated secret keeps signing. @default 24 */
   readonly secretRotationGraceHours: number;
@@ -184,7 +195,7 @@ export const defaultSettings: HooklineSettings = {
   dispatchBatchSize: 10,
   eventRetentionDays: 30,
   attemptRetentionDays: 14,
-  maxReceiveCount: 20,
+  maxReceiveCount: 100,
   secretRotationGraceHours: 24,
   circuitBreakerThreshold: 5,
   circuitBreakerCooldownSeconds: 30,

@@ -4,6 +4,7 @@ import {
   AttributeType,
   BillingMode,
   type ITable,
+  ProjectionType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -75,6 +76,10 @@ export class Storage extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: index.sortKey && attribute(index.sortKey),
+        ...(index.include && {
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...index.include],
+        }),
       });
     }
     return table;

@@ -50,7 +50,9 @@ function createTableInput(table: TableDefinition, tableName: string) {
       GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: keySchema(index.partitionKey, index.sortKey),
-        Projection: { ProjectionType: 'ALL' as const },
+        Projection: index.include
+          ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
+          : { ProjectionType: 'ALL' as const },
       })),
     }),
   };

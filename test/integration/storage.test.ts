@@ -372,6 +372,25 @@ describe.each(backends)('storage adapters on $name', (backend) => {
         expect(read).toEqual(stored);
       });
 
+      it('pages one tenant’s events by time over the half-open range [since, until)', async () => {
+        // Prepare
+        const events = repository();
+        const tenant = unique('tenant');
+        const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+        const stored = Array.from({ length: 7 }, (_, i) => anEvent({ tenant, timestamp: at(i) }));
+        await events.putMany([...stored, anEvent({ tenant: unique('other'), timestamp: at(3) })]);
+        const range = { since: at(1), until: at(5) };
+
+        // Act
+        const first = await events.page(tenant, range, undefined, 2);
+        const rest = await events.page(tenant, range, first.cursor, 10);
+
+        // Assess
+        expect(first.items.map((e) => e.timestamp)).toEqual([at(1), at(2)]);
+        expect(rest.items).toEqual(stored.slice(3, 5));
+        expect(rest.cursor).toBeUndefined();
+      });
+
       it('gives data back exactly: large integers, nesting, unicode, key order', async () => {
         // Prepare
         const events = repository();

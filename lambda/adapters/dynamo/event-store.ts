@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { StoredEvent } from '../../domain/event';
 import type { EventLog } from '../../domain/jobs';
 import type { EventRepository } from '../../domain/ports';
@@ -55,22 +60,47 @@ export class DynamoEventRepository implements EventRepository, EventLog {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: 'byTenantTime',
-        KeyConditionExpression: 'tenant = :tenant AND #ts BETWEEN :since AND :until',
-        // BETWEEN includes `until`; the range is half-open.
-        FilterExpression: '#ts < :until',
+        KeyConditionExpression: 'tenant = :tenant AND #ts BETWEEN :since AND :last',
         ExpressionAttributeNames: { '#ts': 'timestamp' },
         ExpressionAttributeValues: {
           ':tenant': tenant,
           ':since': range.since,
-          ':until': range.until,
+          // BETWEEN is inclusive; stored timestamps have millisecond precision, so the last
+          // millisecond before `until` makes the range half-open.
+          ':last': new Date(Date.parse(range.until) - 1).toISOString(),
         },
         Limit: limit,
         ExclusiveStartKey: decodeCursor(cursor),
       }),
     );
+    // The index holds keys and type only; the events themselves are read by key.
+    const ids = (result.Items ?? []).map((item) => item.id as string);
     return {
-      items: ((result.Items ?? []) as EventItem[]).map(fromItem),
+      items: await this.getMany(ids),
       ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
     };
+  }
+
+  /** Events by id, in the order asked, 100 per BatchGetItem. */
+  async getMany(ids: readonly string[]): Promise<StoredEvent[]> {
+    const found = new Map<string, StoredEvent>();
+    for (let start = 0; start < ids.length; start += 100) {
+      let keys: Record<string, unknown>[] = ids.slice(start, start + 100).map((id) => ({ id }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round === 8) throw new Error(`${keys.length} events stayed unread`);
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const event = fromItem(item as EventItem);
+          found.set(event.id, event);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return ids.flatMap((id) => {
+      const event = found.get(id);
+      return event ? [event] : [];
+    });
   }
 }
