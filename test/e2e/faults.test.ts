@@ -152,6 +152,47 @@ describe('failure handling in local mode: nothing lost, nothing stuck', () => {
     expect(receiver.to('/gone').length).toBeLessThan(EVENTS);
   });
 
+  it('shows each endpoint’s delivery status on the event, and every attempt in the log', async () => {
+    // Act
+    const event = await (await system.request('GET', `/v1/events/${eventIds[0]}`)).json();
+    const attemptsOf = async (path: string, status: string) =>
+      (
+        (await (
+          await system.request(
+            'GET',
+            `/v1/endpoints/${endpointIds.get(path)}/attempts?status=${status}`,
+          )
+        ).json()) as {
+          data: { eventId: string; status?: number; attempt?: number; error?: string }[];
+        }
+      ).data;
+    const failed500 = await attemptsOf('/always-500', 'failed');
+    const flakyDelivered = await attemptsOf('/fails-twice', 'delivered');
+    const flakyFailed = await attemptsOf('/fails-twice', 'failed');
+
+    // Assess
+    const statusOf = (path: string) =>
+      (
+        event as { deliveries: { endpointId: string; status: string; reason?: string }[] }
+      ).deliveries.find((d) => d.endpointId === endpointIds.get(path));
+    expect(statusOf('/fails-twice')).toMatchObject({ status: 'delivered' });
+    expect(statusOf('/throttles')).toMatchObject({ status: 'delivered' });
+    expect(statusOf('/always-500')).toMatchObject({
+      status: 'dead_lettered',
+      reason: 'max_attempts',
+      attempts: MAX_ATTEMPTS,
+    });
+    expect(failed500).toHaveLength(EVENTS * MAX_ATTEMPTS);
+    expect(failed500.every((a) => a.status === 500 && a.error === 'HTTP 500')).toBe(true);
+    expect(flakyDelivered.map((a) => a.eventId).sort()).toEqual([...eventIds].sort());
+    expect(
+      flakyFailed
+        .filter((a) => a.eventId === eventIds[0])
+        .map((a) => a.attempt)
+        .sort(),
+    ).toEqual([1, 2]);
+  });
+
   it('redrives every dead letter once the receivers are fixed, and all of them arrive', async () => {
     // Prepare
     receiver.heal();
