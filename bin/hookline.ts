@@ -8,10 +8,19 @@ import {
 } from '../lambda/adapters/dynamo/api-key-store';
 
 /**
- * Operator commands. `keys create` makes an API key and stores only its hash in the API keys
- * table (the stack output ApiKeysTableName); the key is printed once and never again.
+ * Operator commands for API keys, against the API keys table (stack output ApiKeysTableName,
+ * or hookline-api-keys with AWS_ENDPOINT_URL_DYNAMODB for local mode). Keys are stored as
+ * hashes only: a created key is printed once and never again.
  */
-const usage = `usage: npm run hookline -- keys create --table <ApiKeysTableName> [--scope admin|publish] [--description text]`;
+const usage = `usage:
+  npm run hookline -- keys create --table <ApiKeysTableName> [--scope admin|publish] [--description text]
+  npm run hookline -- keys list   --table <ApiKeysTableName>
+  npm run hookline -- keys revoke --table <ApiKeysTableName> <key prefix, e.g. hk_publish_Ab>`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${usage}`);
+  process.exit(2);
+}
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -23,24 +32,40 @@ const { positionals, values } = parseArgs({
   },
 });
 
-if (values.help || positionals.join(' ') !== 'keys create') {
-  console.error(usage);
-  process.exit(values.help ? 0 : 2);
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
 }
-if (!values.table) {
-  console.error(`--table is required\n${usage}`);
-  process.exit(2);
-}
-if (values.scope !== 'admin' && values.scope !== 'publish') {
-  console.error(`--scope must be admin or publish\n${usage}`);
-  process.exit(2);
-}
+const [noun, verb, argument] = positionals;
+if (noun !== 'keys' || !['create', 'list', 'revoke'].includes(verb ?? '')) fail('unknown command');
+if (!values.table) fail('--table is required');
 
-const scope = values.scope as ApiKeyScope;
 const repository = new DynamoApiKeyRepository(
   DynamoDBDocumentClient.from(new DynamoDBClient({})),
   values.table,
 );
-const key = generateApiKey(scope);
-const record = await repository.store(key, scope, values.description);
-console.log(`Created a ${scope} key (${record.prefix}…). It is shown this once:\n\n${key}\n`);
+
+if (verb === 'create') {
+  if (values.scope !== 'admin' && values.scope !== 'publish')
+    fail('--scope must be admin or publish');
+  const scope = values.scope as ApiKeyScope;
+  const key = generateApiKey(scope);
+  const record = await repository.store(key, scope, values.description);
+  console.log(`Created a ${scope} key (${record.prefix}…). It is shown this once:\n\n${key}\n`);
+} else if (verb === 'list') {
+  for (const record of await repository.list()) {
+    console.log(
+      `${record.prefix}…  ${record.scope.padEnd(7)}  ${record.createdAt}  ${record.description ?? ''}`,
+    );
+  }
+} else {
+  if (!argument || argument.length < 4) fail('name the key to revoke by its first characters');
+  try {
+    const record = await repository.revoke(argument);
+    console.log(
+      `Revoked ${record.scope} key ${record.prefix}…; caches forget it within 5 minutes.`,
+    );
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}

@@ -56,6 +56,7 @@ console.log(`Hookline is running locally.
   Data         ${hookline.dataDir}
   EventBridge  PutEvents to ${hookline.apiUrl} on the bus "hookline"
   Sandbox      ${hookline.apiUrl}/sandbox/<name> receives and checks webhooks
+  DynamoDB     ${hookline.dynamoEndpoint} (API keys table: hookline-api-keys)
 
 Try:
   curl -s ${hookline.apiUrl}/v1/event-types -H "authorization: Bearer ${keyInCurl}"

@@ -130,6 +130,9 @@ export const queues = {
   jobsDeadLetter: { name: 'replay-jobs-dlq', envVar: 'JOBS_DEAD_LETTER_QUEUE_URL' },
 } as const satisfies Record<string, QueueDefinition>;
 
+/** API Gateway caches an authorizer answer per Authorization header this long. */
+export const AUTHORIZER_CACHE_SECONDS = 300;
+
 /** The custom bus producers publish to, and that carries Hookline's operational events. */
 export const eventBus = {
   defaultName: 'hookline',
@@ -143,21 +146,23 @@ export const ingestRulePattern = {
   'detail-type': [{ 'anything-but': { prefix: eventBus.operationalPrefix } }],
 } as const;
 
-export type FunctionName = 'ingest' | 'management' | 'dispatcher' | 'replay';
+export type FunctionName = 'ingest' | 'management' | 'dispatcher' | 'replay' | 'authorizer';
 
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
   /** API Gateway route path; `{proxy+}` is a greedy parameter. */
   readonly path: string;
-  readonly target: Exclude<FunctionName, 'dispatcher' | 'replay'>;
+  readonly target: 'ingest' | 'management';
+  /** Whether the API key authorizer runs first; only the health check is public. */
+  readonly authorized: boolean;
 }
 
 /** HTTP API routes, most specific first (the local server matches in this order). */
 export const apiRoutes: readonly RouteDefinition[] = [
-  { method: 'POST', path: '/v1/events', target: 'ingest' },
-  { method: 'POST', path: '/v1/events/batch', target: 'ingest' },
-  { method: 'GET', path: '/health', target: 'management' },
-  { method: 'ANY', path: '/v1/{proxy+}', target: 'management' },
+  { method: 'POST', path: '/v1/events', target: 'ingest', authorized: true },
+  { method: 'POST', path: '/v1/events/batch', target: 'ingest', authorized: true },
+  { method: 'GET', path: '/health', target: 'management', authorized: false },
+  { method: 'ANY', path: '/v1/{proxy+}', target: 'management', authorized: true },
 ];
 
 /** Deployment settings; each can be overridden by a `cdk.json` context key of the same name. */

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { BadRequestError } from './errors';
 import { TENANT_PATTERN } from './event';
 import { parseDuration } from './retry-policy';
+import { describeNonPublic, hostProblem, literalAddress, PUBLIC_ONLY } from './ssrf';
 import { isValidEventTypeFilter } from './subscriptions';
 import { FieldReader, isPlainObject } from './validation';
 
@@ -61,37 +61,6 @@ export interface UrlPolicy {
 
 const MAX_URL_LENGTH = 2048;
 
-function isObviouslyPrivateHost(hostname: string): boolean {
-  const host = hostname
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '')
-    .toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) {
-    return true;
-  }
-  if (isIP(host) === 4) {
-    const [a = 0, b = 0] = host.split('.').map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168)
-    );
-  }
-  if (isIP(host) === 6) {
-    return (
-      host === '::1' ||
-      host === '::' ||
-      /^(fc|fd|fe8|fe9|fea|feb)/.test(host) ||
-      host.startsWith('::ffff:')
-    );
-  }
-  return false;
-}
-
 /** Returns a problem message for the URL, or undefined when it is acceptable. */
 export function urlProblem(raw: string, policy: UrlPolicy): string | undefined {
   if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
@@ -107,8 +76,37 @@ export function urlProblem(raw: string, policy: UrlPolicy): string | undefined {
   }
   if (url.username || url.password) return 'must not contain credentials';
   if (url.hash) return 'must not contain a fragment';
-  if (!policy.allowPrivateTargets && isObviouslyPrivateHost(url.hostname)) {
-    return 'must point to a public address';
+  if (!policy.allowPrivateTargets) return hostProblem(url.hostname);
+  return undefined;
+}
+
+/** Resolves a host name to every address it has; a failure means the name does not resolve. */
+export type ResolveHost = (hostname: string) => Promise<readonly string[]>;
+
+/**
+ * `urlProblem`, plus, outside local mode, the addresses the host name resolves to now: any
+ * non-public one refuses the URL. Meant for creation time, to fail early and clearly; the
+ * sender checks again on the address it connects to, which is what stops DNS rebinding.
+ */
+export async function resolvedUrlProblem(
+  raw: string,
+  policy: UrlPolicy,
+  resolve: ResolveHost,
+): Promise<string | undefined> {
+  const problem = urlProblem(raw, policy);
+  if (problem !== undefined || policy.allowPrivateTargets) return problem;
+  const hostname = new URL(raw).hostname;
+  if (literalAddress(hostname) !== undefined) return undefined; // checked by urlProblem
+  let addresses: readonly string[];
+  try {
+    addresses = await resolve(hostname);
+  } catch {
+    addresses = [];
+  }
+  if (addresses.length === 0) return `host name not found: ${hostname} does not resolve`;
+  for (const address of addresses) {
+    const what = describeNonPublic(address);
+    if (what !== undefined) return `resolves to ${what}; ${PUBLIC_ONLY}`;
   }
   return undefined;
 }

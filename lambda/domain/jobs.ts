@@ -114,6 +114,20 @@ function matchesRedrive(spec: Extract<JobSpec, { kind: 'redrive' }>, message: De
   );
 }
 
+async function settledLetters(
+  deps: JobDependencies,
+  letters: readonly DeadLetter[],
+): Promise<DeadLetter[]> {
+  if (letters.length === 0) return [];
+  const records = await deps.deliveries.getMany(
+    letters.map((l) => ({ eventId: l.message.eventId, endpointId: l.message.endpointId })),
+  );
+  const settled = new Set(
+    records.filter((r) => r.status === 'delivered').map((r) => `${r.eventId}|${r.endpointId}`),
+  );
+  return letters.filter((l) => settled.has(`${l.message.eventId}|${l.message.endpointId}`));
+}
+
 async function redrivePage(
   deps: JobDependencies,
   spec: Extract<JobSpec, { kind: 'redrive' }>,
@@ -134,8 +148,12 @@ async function redrivePage(
     }
     for (const letter of letters) seen.add(letter.id);
     scanned += letters.length;
-    const chosen = letters.filter((l) => matchesRedrive(spec, l.message));
+    const matching = letters.filter((l) => matchesRedrive(spec, l.message));
     skipped.push(...letters.filter((l) => !matchesRedrive(spec, l.message)));
+    // A letter whose delivery succeeded since (after a replay) is stale: drop it, do not resend.
+    const settled = await settledLetters(deps, matching);
+    await deps.deadLetters.remove(settled);
+    const chosen = matching.filter((l) => !settled.includes(l));
     const at = new Date(deps.now()).toISOString();
     await Promise.all(
       chosen.map((l) => deps.deliveries.requeue(l.message.eventId, l.message.endpointId, at)),

@@ -181,3 +181,35 @@ export async function publishEvents(
     });
   }
 }
+
+/**
+ * Sends one event to one endpoint only, e.g. the catalog example for POST .../test. It is
+ * stored like any event, so it shows in the event log and can be replayed.
+ */
+export async function publishToEndpoint(
+  deps: Pick<PublishDependencies, 'events' | 'queue' | 'now'>,
+  input: EventInput,
+  endpoint: Pick<Endpoint, 'id' | 'tenant'>,
+): Promise<PublishResult> {
+  const event: StoredEvent = {
+    id: newEventId(),
+    type: input.type,
+    version: input.version,
+    tenant: endpoint.tenant,
+    timestamp: new Date(deps.now()).toISOString(),
+    data: input.data,
+    requestHash: requestHash(input),
+    endpointIds: [endpoint.id],
+  };
+  await deps.queue.enqueue([
+    {
+      eventId: event.id,
+      endpointId: endpoint.id,
+      tenant: endpoint.tenant,
+      type: event.type,
+      body: deliveryBody(event),
+    },
+  ]);
+  await deps.events.putMany([event]);
+  return resultOf(event, false);
+}

@@ -13,7 +13,7 @@ export const dispatchDependencies = once((): DispatchDependencies => {
   const settings = runtimeSettings();
   return {
     endpoints: new CachedEndpointReader(endpointRepository(), settings.endpointCacheMs),
-    sender: new UndiciWebhookSender(),
+    sender: new UndiciWebhookSender({ allowPrivateTargets: settings.allowPrivateTargets }),
     deliveries: deliveryStateRepository(),
     health: new DynamoEndpointHealth(dynamoDocumentClient(), tableNameOf(tables.endpointState)),
     deadLetters: new SqsDeadLetterQueue(sqs(), queueUrlOf(queues.deadLetter)),

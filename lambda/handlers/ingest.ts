@@ -8,7 +8,8 @@ import { type PublishOutcome, type PublishRequest, publishEvents } from '../doma
 import { isPlainObject } from '../domain/validation';
 import { problemDetails, readJsonBody, requireApiKey } from './http/middlewares';
 import { type HttpResult, json, problemBody } from './http/response';
-import { apiKeyLookup, publishDependencies } from './wiring';
+import { apiKeyLookup } from './key-lookup';
+import { publishDependencies } from './wiring';
 
 const MAX_BATCH_EVENTS = 100;
 /** Lambda's synchronous payload limit leaves room for about 6 MB of batch. */

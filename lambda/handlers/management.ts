@@ -3,7 +3,9 @@ import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { problemDetails, requireApiKey } from './http/middlewares';
 import { type HttpResult, json } from './http/response';
+import { apiKeyLookup } from './key-lookup';
 import { getJob, listDeadLetters, redriveDeadLetters } from './routes/dead-letters';
+import { getSecret, rotate, sendTest } from './routes/endpoint-secrets';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -13,8 +15,8 @@ import {
   replayToEndpoint,
   updateEndpoint,
 } from './routes/endpoints';
-import { getEvent, listEventTypes } from './routes/events';
-import { apiKeyLookup, VERSION } from './wiring';
+import { getEvent, listEvents, listEventTypes } from './routes/events';
+import { VERSION } from './wiring';
 
 const authorised = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
   .use(problemDetails())
@@ -29,7 +31,11 @@ const authorised = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
       { method: 'DELETE', path: '/v1/endpoints/{id}', handler: deleteEndpoint },
       { method: 'GET', path: '/v1/endpoints/{id}/attempts', handler: listAttempts },
       { method: 'POST', path: '/v1/endpoints/{id}/replay', handler: replayToEndpoint },
+      { method: 'GET', path: '/v1/events', handler: listEvents },
       { method: 'GET', path: '/v1/events/{id}', handler: getEvent },
+      { method: 'GET', path: '/v1/endpoints/{id}/secret', handler: getSecret },
+      { method: 'POST', path: '/v1/endpoints/{id}/secret/rotate', handler: rotate },
+      { method: 'POST', path: '/v1/endpoints/{id}/test', handler: sendTest },
       { method: 'GET', path: '/v1/dead-letters', handler: listDeadLetters },
       { method: 'POST', path: '/v1/dead-letters/redrive', handler: redriveDeadLetters },
       { method: 'GET', path: '/v1/jobs/{id}', handler: getJob },

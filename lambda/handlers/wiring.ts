@@ -1,7 +1,6 @@
 import { queues, settingsEnv, tables } from '../../lib/resources';
 import { dynamoDocumentClient, sqs } from '../adapters/aws-clients';
 import { numberEnv, optionalEnv, queueUrlOf, tableNameOf } from '../adapters/config';
-import { DynamoApiKeyRepository, hashApiKey } from '../adapters/dynamo/api-key-store';
 import { DynamoAttemptLog } from '../adapters/dynamo/attempt-log';
 import { DynamoDeliveryStateRepository } from '../adapters/dynamo/delivery-state-store';
 import { DynamoEndpointRepository } from '../adapters/dynamo/endpoint-store';
@@ -13,7 +12,6 @@ import { SqsDeadLetterSource, SqsJobQueue } from '../adapters/sqs/job-queues';
 import type { JobDependencies } from '../domain/jobs';
 import type { PublishDependencies } from '../domain/publish';
 import { parseSchedule } from '../domain/retry-policy';
-import type { KeyLookup, Scope } from './http/middlewares';
 
 /**
  * Builds the adapters a handler needs from the environment, once per process. Each builder
@@ -38,6 +36,7 @@ export const runtimeSettings = once(() => ({
   attemptRetentionDays: numberEnv(settingsEnv.attemptRetentionDays, 14),
   allowPrivateTargets: optionalEnv(settingsEnv.allowPrivateTargets, 'false') === 'true',
   endpointCacheMs: numberEnv('ENDPOINT_CACHE_MS', 5000),
+  secretRotationGraceHours: numberEnv(settingsEnv.secretRotationGraceHours, 24),
   circuit: {
     threshold: numberEnv(settingsEnv.circuitBreakerThreshold, 5),
     cooldownMs: numberEnv(settingsEnv.circuitBreakerCooldownSeconds, 30) * 1000,
@@ -107,24 +106,3 @@ export const jobDependencies = once(
     now: Date.now,
   }),
 );
-
-const KEY_CACHE_MS = 60_000;
-
-/** API keys are checked against their hashes, cached a minute per process. */
-export const apiKeyLookup = once((): KeyLookup => {
-  const repository = new DynamoApiKeyRepository(
-    dynamoDocumentClient(),
-    tableNameOf(tables.apiKeys),
-  );
-  const cache = new Map<string, { scope: Scope | undefined; until: number }>();
-  return {
-    async scopeOf(key) {
-      const hash = hashApiKey(key);
-      const hit = cache.get(hash);
-      if (hit && hit.until > Date.now()) return hit.scope;
-      const record = await repository.find(key);
-      cache.set(hash, { scope: record?.scope, until: Date.now() + KEY_CACHE_MS });
-      return record?.scope;
-    },
-  };
-});

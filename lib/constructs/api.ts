@@ -3,7 +3,10 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpRoute,
   HttpStage,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -13,7 +16,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { apiRoutes, type TableName } from '../resources';
+import { apiRoutes, type RouteDefinition, type TableName } from '../resources';
 import { grantKeyReads, grantOnIndex, grantTableReadWrite } from './storage';
 
 export interface ApiProps {
@@ -25,6 +28,11 @@ export interface ApiProps {
   readonly deadLetterQueue: IQueue;
   /** Where the management function enqueues the first page of a replay or redrive job. */
   readonly jobsQueue: IQueue;
+  /**
+   * Runs before every route whose `authorized` is true (see {@link ApiKeyAuth}); it is also
+   * the API's default authorizer, so a route added outside `apiRoutes` is not left open.
+   */
+  readonly authorizer: IHttpRouteAuthorizer;
   /** @default - HooklineFunction defaults */
   readonly functionProps?: SharedFunctionProps;
   /**
@@ -40,8 +48,9 @@ export interface ApiProps {
 }
 
 /**
- * The public HTTP API (one route per entry of `apiRoutes`) and its two functions. Callers are
- * authenticated by the functions themselves with hashed API keys (DESIGN §4).
+ * The public HTTP API (one route per entry of `apiRoutes`) and its two functions. The API key
+ * authorizer runs before every route but the public ones (GET /health); it passes the key's
+ * scope on, and the functions check that the scope fits the route (DESIGN §4).
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
@@ -49,6 +58,7 @@ export class Api extends Construct {
   readonly ingestFunction: HooklineFunction;
   readonly managementFunction: HooklineFunction;
   readonly accessLogGroup: LogGroup;
+  private readonly routes = new Map<string, HttpRoute>();
 
   /** The API's base URL, ending in `/`. */
   get url(): string {
@@ -110,6 +120,7 @@ export class Api extends Construct {
       apiName: Stack.of(this).stackName,
       description: 'Hookline webhook API',
       createDefaultStage: false,
+      defaultAuthorizer: props.authorizer,
     });
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetentionDays ?? RetentionDays.ONE_MONTH,
@@ -131,14 +142,26 @@ export class Api extends Construct {
       management: new HttpLambdaIntegration('ManagementIntegration', this.managementFunction),
     };
     for (const route of apiRoutes) {
-      this.httpApi.addRoutes({
+      const [created] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations[route.target],
+        authorizer: route.authorized ? props.authorizer : new HttpNoneAuthorizer(),
       });
+      if (created) this.routes.set(routeKey(route), created);
     }
   }
+
+  /** The route created for an entry of `apiRoutes`. */
+  route(method: RouteDefinition['method'], path: string): HttpRoute {
+    const route = this.routes.get(routeKey({ method, path }));
+    if (!route) throw new Error(`no route ${method} ${path}`);
+    return route;
+  }
 }
+
+const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>) =>
+  `${route.method} ${route.path}`;
 
 /** One JSON object per request; never headers, so API keys cannot end up in the logs. */
 function accessLogFormat(): AccessLogFormat {

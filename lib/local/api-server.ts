@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { apiRoutes, type RouteDefinition } from '../resources';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  Context,
+} from 'aws-lambda';
+import { AUTHORIZER_CACHE_SECONDS, apiRoutes, type RouteDefinition } from '../resources';
 import type { LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
 import type { Sandbox } from './sandbox';
@@ -11,8 +16,14 @@ type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyResultV2>;
 
+type Authorizer = (
+  event: APIGatewayRequestAuthorizerEventV2,
+) => Promise<{ isAuthorized: boolean; context?: Record<string, string> }>;
+
 export interface LocalApiOptions {
   readonly handlers: Record<RouteDefinition['target'], HttpHandler>;
+  /** Runs before authorized routes, cached per Authorization header as API Gateway does. */
+  readonly authorizer: Authorizer;
   readonly bus: LocalEventBus;
   readonly sandbox: Sandbox;
   /** Checks the admin key for sandbox reads, which are not part of the API. */
@@ -108,7 +119,35 @@ const notFound = (path: string) => ({
   detail: `no route for ${path}`,
 });
 
+/** Plays API Gateway's Lambda authorizer step, with its cache keyed by the header. */
+function authorizing(authorizer: Authorizer) {
+  const cache = new Map<string, { context: Record<string, string>; until: number }>();
+  return async (event: APIGatewayProxyEventV2): Promise<Record<string, string> | undefined> => {
+    const header = event.headers.authorization;
+    // API Gateway refuses a request without the identity source before any authorizer runs.
+    if (header === undefined) return undefined;
+    const hit = cache.get(header);
+    if (hit && hit.until > Date.now()) return hit.context;
+    const result = await authorizer({
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${event.routeKey}`,
+      identitySource: [header],
+      routeKey: event.routeKey,
+      rawPath: event.rawPath,
+      rawQueryString: event.rawQueryString,
+      headers: event.headers,
+      requestContext: event.requestContext,
+    } as unknown as APIGatewayRequestAuthorizerEventV2);
+    const context = result.isAuthorized ? (result.context ?? {}) : undefined;
+    if (context)
+      cache.set(header, { context, until: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000 });
+    return context;
+  };
+}
+
 export function createLocalApiServer(options: LocalApiOptions): Server {
+  const authorize = authorizing(options.authorizer);
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     // Built from Host so sandbox URLs match what endpoints registered.
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
@@ -169,8 +208,17 @@ export function createLocalApiServer(options: LocalApiOptions): Server {
       );
       return;
     }
+    const event = toApiEvent(request, url, body, route);
+    if (route.authorized) {
+      const context = await authorize(event);
+      if (!context) {
+        send(response, 401, { message: 'Unauthorized' });
+        return;
+      }
+      (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: context };
+    }
     const result = await options.handlers[route.target](
-      toApiEvent(request, url, body, route),
+      event,
       localContext(route.target, options.functionTimeoutMs),
     );
     const shaped =

@@ -38,6 +38,8 @@ export interface LocalOptions {
 
 export interface LocalHookline {
   readonly apiUrl: string;
+  /** The in-process DynamoDB, e.g. for `npm run hookline -- keys create` against local mode. */
+  readonly dynamoEndpoint: string;
   readonly apiKey: string;
   readonly dataDir: string;
   stop(): Promise<void>;
@@ -81,15 +83,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
     ...standIns.queueUrls,
     ...settingsEnvironment(settings),
     [settingsEnv.allowPrivateTargets]: 'true',
+    // One machine, no cost to reading: endpoint changes reach the dispatcher within a second.
+    ENDPOINT_CACHE_MS: '1000',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
 
   // Imported only now: the handlers build their SDK clients from the variables set above.
-  const [ingest, management, dispatcher, replay, wiring, signing] = await Promise.all([
+  const [ingest, management, dispatcher, replay, authorizer, wiring, signing] = await Promise.all([
     import('../../lambda/handlers/ingest'),
     import('../../lambda/handlers/management'),
     import('../../lambda/handlers/dispatcher'),
     import('../../lambda/handlers/replay'),
+    import('../../lambda/handlers/authorizer'),
     import('../../lambda/handlers/wiring'),
     import('../../lambda/domain/signing'),
   ]);
@@ -128,9 +133,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
       );
   });
 
-  const keyLookup = wiring.apiKeyLookup();
+  const keyLookup = (await import('../../lambda/handlers/key-lookup')).apiKeyLookup();
   const server = createLocalApiServer({
     handlers: { ingest: ingest.handler as never, management: management.handler },
+    authorizer: authorizer.handler,
     bus,
     sandbox,
     isAdminKey: async (authorization) => {
@@ -188,6 +194,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   let stopped = false;
   return {
     apiUrl,
+    dynamoEndpoint: standIns.dynamoEndpoint,
     apiKey: key,
     dataDir,
     async stop() {

@@ -226,9 +226,12 @@ describe('publish → store → sign → deliver, in local mode', () => {
     );
     const health = await fetch(`${system.apiUrl}/health`);
 
+    // Without the header API Gateway itself refuses (as the local server does); a wrong key
+    // reaches the function and gets problem details.
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
     expect(wrongKey.status).toBe(401);
+    expect(wrongKey.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await wrongKey.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
     expect(health.status).toBe(200);
   });
 });

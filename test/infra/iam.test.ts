@@ -1,6 +1,7 @@
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TableName } from '../../lib/resources';
-import { asArray, buildStack, ref, StackTemplate } from './synth';
+import { arnOf, asArray, buildStack, ref, StackTemplate } from './synth';
 
 let t: StackTemplate;
 
@@ -208,6 +209,52 @@ describe('IAM least privilege', () => {
   });
 });
 
+describe('IAM least privilege of the API key authorizer', () => {
+  const secretId = () => t.id(t.stack.auth.bootstrapAdminKey);
+  const apiKeys = () => t.id(t.stack.storage.tables.apiKeys);
+
+  it('lets the authorizer read the bootstrap key and get api keys, and nothing else', () => {
+    const { authorizer } = fns();
+    expect(t.actionsOn(authorizer, secretId())).toEqual(new Set(['secretsmanager:GetSecretValue']));
+    expect(t.actionsOnArn(authorizer, apiKeys())).toEqual(new Set(['dynamodb:GetItem']));
+    const logGroup = (
+      t.resource(authorizer).Properties.LoggingConfig as { LogGroup: { Ref: string } }
+    ).LogGroup.Ref;
+    // Every statement: the secret, the api-keys table (not its indexes), or its own log group.
+    const allowed = [ref(secretId()), arnOf(apiKeys()), arnOf(logGroup)].map((r) =>
+      JSON.stringify(r),
+    );
+    for (const statement of t.statements(authorizer)) {
+      for (const resource of asArray(statement.Resource))
+        expect(allowed).toContain(JSON.stringify(resource));
+    }
+    const actions = t.statements(authorizer).flatMap((statement) => asArray(statement.Action));
+    expect(actions.sort()).toEqual([
+      'dynamodb:GetItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
+  });
+
+  it('lets no other role read the bootstrap key, nor any role other secrets', () => {
+    const authorizerRole = t.id(fns().authorizer.role as IConstruct);
+    for (const [, policy] of t.ofType('AWS::IAM::Policy')) {
+      const document = JSON.stringify(policy.Properties.PolicyDocument);
+      if (JSON.stringify(policy.Properties.Roles) === JSON.stringify([ref(authorizerRole)])) {
+        continue;
+      }
+      expect(document).not.toContain(`"${secretId()}"`);
+      expect(document).not.toContain('secretsmanager:');
+    }
+    for (const [name, fn] of Object.entries(fns())) {
+      if (name === 'authorizer') continue;
+      expect(t.actionsOn(fn, secretId()).size, name).toBe(0);
+    }
+    expect(t.ofType('AWS::SecretsManager::ResourcePolicy')).toHaveLength(0);
+  });
+});
+
 describe('outputs', () => {
   it('exports what operators and the CLI need', () => {
     const { stack } = t;
@@ -218,5 +265,8 @@ describe('outputs', () => {
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual(ref(t.id(stack.pipeline.deadLetterQueue)));
     expect(outputs.JobsQueueUrl?.Value).toEqual(ref(t.id(stack.replay.jobsQueue)));
     expect(outputs.ApiKeysTableName?.Value).toEqual(ref(t.id(stack.storage.tables.apiKeys)));
+    expect(outputs.BootstrapAdminKeySecretArn?.Value).toEqual(
+      ref(t.id(stack.auth.bootstrapAdminKey)),
+    );
   });
 });

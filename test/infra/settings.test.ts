@@ -115,7 +115,7 @@ describe('a context override', () => {
         CIRCUIT_BREAKER_COOLDOWN_SECONDS: '120',
       });
     }
-    expect(t.stack.functions).toHaveLength(4);
+    expect(t.stack.functions).toHaveLength(5);
   });
 
   it('reaches the derived timeouts, batch size, redrive count, bus name and log retention', () => {

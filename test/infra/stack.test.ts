@@ -1,6 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BOOTSTRAP_ADMIN_KEY_SECRET_ENV } from '../../lib/constructs/auth';
 import {
+  AUTHORIZER_CACHE_SECONDS,
   apiRoutes,
   deriveTimeouts,
   eventBus,
@@ -240,9 +242,9 @@ describe('queues', () => {
 });
 
 describe('functions', () => {
-  const names = ['ingest', 'management', 'dispatcher', 'replay'] as const;
+  const names = ['ingest', 'management', 'dispatcher', 'replay', 'authorizer'] as const;
 
-  it('are exactly these four', () => {
+  it('are exactly these five', () => {
     expect(t.ofType('AWS::Lambda::Function')).toHaveLength(names.length);
     expect(t.stack.functions).toHaveLength(names.length);
   });
@@ -282,6 +284,9 @@ describe('functions', () => {
       };
       for (const table of tableNames)
         expected[tables[table].envVar] = ref(t.id(stack.storage.tables[table]));
+      // Only the authorizer learns where the bootstrap admin key is.
+      if (name === 'authorizer')
+        expected[BOOTSTRAP_ADMIN_KEY_SECRET_ENV] = ref(t.id(stack.auth.bootstrapAdminKey));
       const environment = t.environment(fns()[name]);
       expect(environment).toEqual(expected);
       // Every queue of resources.ts, and the circuit breaker settings at their cdk.json values.
@@ -306,6 +311,8 @@ describe('functions', () => {
     // API Gateway gives up on an integration after 30 s.
     expect(timeout('ingest')).toBeLessThan(30);
     expect(timeout('management')).toBeLessThan(30);
+    // Every uncached request waits for the authorizer.
+    expect(timeout('authorizer')).toBe(5);
   });
 
   const mappingOf = (fn: keyof ReturnType<typeof fns>) => {
@@ -344,6 +351,66 @@ describe('functions', () => {
 });
 
 describe('HTTP API', () => {
+  const authorizers = () => t.ofType('AWS::ApiGatewayV2::Authorizer');
+  const authorizerId = () => authorizers()[0]?.[0] ?? '';
+
+  it('has one Lambda authorizer: the API key function, simple responses, cached per key', () => {
+    expect(authorizers()).toHaveLength(1);
+    const properties = authorizers()[0]?.[1].Properties;
+    expect(properties).toMatchObject({
+      ApiId: ref(t.id(t.stack.api.httpApi)),
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: AUTHORIZER_CACHE_SECONDS,
+    });
+    expect(AUTHORIZER_CACHE_SECONDS).toBe(300);
+    expect(JSON.stringify(properties?.AuthorizerUri)).toContain(
+      JSON.stringify(arnOf(t.id(fns().authorizer))),
+    );
+    // API Gateway assumes no role: the function allows this authorizer, and only it, to invoke.
+    expect(properties?.AuthorizerCredentialsArn).toBeUndefined();
+    const invokers = t
+      .ofType('AWS::Lambda::Permission')
+      .filter(
+        ([, p]) =>
+          JSON.stringify(p.Properties.FunctionName) ===
+          JSON.stringify(arnOf(t.id(fns().authorizer))),
+      );
+    expect(invokers).toHaveLength(1);
+    expect(invokers[0]?.[1].Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+    });
+    const sourceArn = JSON.stringify(invokers[0]?.[1].Properties.SourceArn);
+    expect(sourceArn).toContain(`"/authorizers/",${JSON.stringify(ref(authorizerId()))}`);
+  });
+
+  it.each(apiRoutes)(
+    '$method $path runs the authorizer if and only if it is authorized',
+    (route) => {
+      const found = t
+        .ofType('AWS::ApiGatewayV2::Route')
+        .find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`);
+      const properties = found?.[1].Properties;
+      if (route.authorized) {
+        expect(properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: ref(authorizerId()),
+        });
+      } else {
+        expect(properties?.AuthorizationType).toBe('NONE');
+        expect(properties?.AuthorizerId).toBeUndefined();
+      }
+    },
+  );
+
+  it('leaves only GET /health public', () => {
+    expect(apiRoutes.filter((route) => !route.authorized).map((r) => r.path)).toEqual(['/health']);
+    expect(apiRoutes.filter((route) => route.authorized)).toHaveLength(apiRoutes.length - 1);
+  });
+
   it('has one route per apiRoutes entry, each to its function', () => {
     const routes = t.ofType('AWS::ApiGatewayV2::Route');
     expect(routes).toHaveLength(apiRoutes.length);
@@ -376,6 +443,47 @@ describe('HTTP API', () => {
     expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({
       requestId: '$context.requestId',
       status: '$context.status',
+    });
+  });
+});
+
+describe('API key authorizer', () => {
+  it('runs Node 24 on arm64 with a short timeout and small memory', () => {
+    expect(t.resource(fns().authorizer).Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 5,
+      MemorySize: 256,
+    });
+    expect(t.environment(fns().authorizer)).toMatchObject({
+      [BOOTSTRAP_ADMIN_KEY_SECRET_ENV]: ref(t.id(t.stack.auth.bootstrapAdminKey)),
+      [tables.apiKeys.envVar]: ref(t.id(t.stack.storage.tables.apiKeys)),
+      POWERTOOLS_SERVICE_NAME: 'hookline-authorizer',
+    });
+  });
+
+  it('generates the bootstrap admin key at deploy: 48 letters and digits', () => {
+    const secrets = t.ofType('AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(1);
+    const properties = t.resource(t.stack.auth.bootstrapAdminKey).Properties;
+    expect(properties.GenerateSecretString).toEqual({
+      ExcludePunctuation: true,
+      PasswordLength: 48,
+    });
+    // Never a value in the template, and the AWS-managed key (aws/secretsmanager).
+    expect(properties.SecretString).toBeUndefined();
+    expect(properties.KmsKeyId).toBeUndefined();
+  });
+
+  it('retains the secret like the tables, and deletes it when deletion protection is off', () => {
+    expect(t.resource(t.stack.auth.bootstrapAdminKey)).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(unprotected.resource(unprotected.stack.auth.bootstrapAdminKey)).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
     });
   });
 });

@@ -56,14 +56,15 @@ export class StackTemplate {
     this.resources = this.template.toJSON().Resources;
   }
 
-  /** The four functions of the stack by name. */
+  /** The five functions of the stack by name. */
   get fns() {
-    const { api, pipeline, replay } = this.stack;
+    const { api, auth, pipeline, replay } = this.stack;
     return {
       ingest: api.ingestFunction,
       management: api.managementFunction,
       dispatcher: pipeline.dispatcher,
       replay: replay.replayFunction,
+      authorizer: auth.authorizerFunction,
     };
   }
 

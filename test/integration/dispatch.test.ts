@@ -22,7 +22,7 @@ const AGAIN = { receiveCount: 2 };
 
 describe('dispatching one delivery to a real HTTP receiver', () => {
   let receiver: Receiver;
-  const sender = new UndiciWebhookSender();
+  const sender = new UndiciWebhookSender({ allowPrivateTargets: true });
 
   beforeAll(async () => {
     receiver = await new Receiver().start();

@@ -7,6 +7,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 export interface LocalSystem {
   readonly apiUrl: string;
+  /** The local DynamoDB endpoint the banner prints. */
+  readonly dynamoEndpoint: string;
   readonly apiKey: string;
   readonly dataDir: string;
   readonly output: () => string;
@@ -69,6 +71,7 @@ export async function startLocalSystem(
 
   return {
     apiUrl,
+    dynamoEndpoint: /DynamoDB\s+(\S+)/.exec(output)?.[1] ?? '',
     apiKey,
     dataDir,
     output: () => output,
@@ -92,4 +95,29 @@ export async function startLocalSystem(
 
 export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs the operator CLI (`npm run hookline -- …`) against a local system's DynamoDB. */
+export async function runCli(system: LocalSystem, args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/hookline.ts', ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL_DYNAMODB: system.dynamoEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`hookline ${args.join(' ')} exited ${code}: ${output}`);
+  return output;
 }

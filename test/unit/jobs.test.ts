@@ -186,6 +186,31 @@ describe('replay jobs', () => {
 });
 
 describe('redrive jobs', () => {
+  it('drops a dead letter whose delivery succeeded since (after a replay) instead of resending it', async () => {
+    // Prepare
+    const stale = {
+      handle: 'h1',
+      id: 's1',
+      message: {
+        eventId: 'msg_x',
+        endpointId: 'ep_1',
+        tenant: 'acme',
+        type: 'invoice.paid',
+        body: '{}',
+      },
+    };
+    const { deps, jobQueue, queue, dlq, records } = setup([], [stale]);
+    records.push({ eventId: 'msg_x', endpointId: 'ep_1', status: 'delivered', attempts: 0 });
+    await startJob(deps, 'job_5', { kind: 'redrive' });
+
+    // Act
+    await runJobPage(deps, jobQueue.shift() as JobPageMessage, () => 300_000);
+
+    // Assess
+    expect(queue.messages).toEqual([]);
+    expect(dlq).toEqual([]);
+  });
+
   const letter = (eventId: string, endpointId: string, type = 'invoice.paid'): DeadLetter => ({
     handle: `h-${eventId}`,
     id: `sqs-${eventId}`,

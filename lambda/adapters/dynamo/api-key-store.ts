@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 export type ApiKeyScope = 'publish' | 'admin';
 
@@ -41,6 +47,42 @@ export class DynamoApiKeyRepository {
       ...(description !== undefined && { description }),
     };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: record }));
+    return record;
+  }
+
+  /** Every key's record (hash, scope, prefix); the table is small and read by operators only. */
+  async list(): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }),
+      );
+      records.push(...((page.Items ?? []) as ApiKeyRecord[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /** Deletes the one key whose prefix (or whole value) is given; refuses an ambiguous prefix. */
+  async revoke(keyOrPrefix: string): Promise<ApiKeyRecord> {
+    const records = await this.list();
+    const exact = records.find((r) => r.keyHash === hashApiKey(keyOrPrefix));
+    // Only 12 characters are stored, so a longer prefix is matched on those.
+    const matches = exact
+      ? [exact]
+      : records.filter((r) => r.prefix.startsWith(keyOrPrefix) || keyOrPrefix.startsWith(r.prefix));
+    if (matches.length !== 1) {
+      throw new Error(
+        matches.length === 0
+          ? `no API key starts with ${keyOrPrefix}`
+          : `${matches.length} API keys start with ${keyOrPrefix}; give more of the key`,
+      );
+    }
+    const [record] = matches as [ApiKeyRecord];
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { keyHash: record.keyHash } }),
+    );
     return record;
   }
 }

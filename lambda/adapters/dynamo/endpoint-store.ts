@@ -10,6 +10,7 @@ import {
 import type { Endpoint } from '../../domain/endpoint';
 import type { EndpointControl, EndpointReader, EndpointRepository } from '../../domain/ports';
 import { isConditionFailure } from './condition';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
 
 const INDEX_MISS_PAUSES_MS = [50, 200];
 
@@ -64,6 +65,23 @@ export class DynamoEndpointRepository
 
   getForDelivery(tenant: string, id: string): Promise<Endpoint | undefined> {
     return this.getInTenant(tenant, id);
+  }
+
+  /** One page of a tenant's endpoints, oldest first (ids are time-ordered ULIDs). */
+  async page(tenant: string, limit: number, cursor?: string): Promise<Page<Endpoint>> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'tenant = :tenant',
+        ExpressionAttributeValues: { ':tenant': tenant },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return {
+      items: (result.Items ?? []) as Endpoint[],
+      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
+    };
   }
 
   async listByTenant(tenant: string): Promise<Endpoint[]> {

@@ -8,7 +8,14 @@ import type { StoredEvent } from '../../domain/event';
 import type { EventLog } from '../../domain/jobs';
 import type { EventRepository } from '../../domain/ports';
 import { batchPut } from './batch-write';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
+
+export interface EventSummary {
+  readonly id: string;
+  readonly type: string;
+  readonly tenant: string;
+  readonly timestamp: string;
+}
 
 /**
  * `data` is kept as JSON text: DynamoDB numbers cannot hold every JSON number exactly, and
@@ -77,6 +84,44 @@ export class DynamoEventRepository implements EventRepository, EventLog {
     const ids = (result.Items ?? []).map((item) => item.id as string);
     return {
       items: await this.getMany(ids),
+      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
+    };
+  }
+
+  /** One tenant's events, newest first, as the index has them: id, type and timestamp. */
+  async list(
+    tenant: string,
+    options: { since?: string; until?: string; type?: string; limit: number; cursor?: string },
+  ): Promise<Page<EventSummary>> {
+    const since = options.since ?? '0000';
+    const last = options.until
+      ? new Date(Date.parse(options.until) - 1).toISOString()
+      : '9999-12-31T23:59:59.999Z';
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byTenantTime',
+        KeyConditionExpression: 'tenant = :tenant AND #ts BETWEEN :since AND :last',
+        ...(options.type && { FilterExpression: '#type = :type' }),
+        ExpressionAttributeNames: { '#ts': 'timestamp', ...(options.type && { '#type': 'type' }) },
+        ExpressionAttributeValues: {
+          ':tenant': tenant,
+          ':since': since,
+          ':last': last,
+          ...(options.type && { ':type': options.type }),
+        },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((item) => ({
+        id: item.id as string,
+        type: item.type as string,
+        tenant: item.tenant as string,
+        timestamp: item.timestamp as string,
+      })),
       ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
     };
   }

@@ -1,5 +1,8 @@
+import { lookup as systemLookup } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import type { HttpAnswer, WebhookSender } from '../../domain/ports';
+import { hostProblem, isPublicAddress } from '../../domain/ssrf';
 
 export const RESPONSE_EXCERPT_BYTES = 4096;
 
@@ -16,6 +19,10 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, li
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
+/** The code of the error a guarded connection fails with when it would reach a private address. */
+export const BLOCKED_ADDRESS = 'EBLOCKEDADDRESS';
+const BLOCKED_TEXT = 'blocked: not a public address';
+
 /** Error texts a receiver's operator can act on, keyed by undici and system error codes. */
 const ERROR_TEXT: Record<string, string> = {
   UND_ERR_HEADERS_TIMEOUT: 'timeout',
@@ -26,14 +33,59 @@ const ERROR_TEXT: Record<string, string> = {
   ENOTFOUND: 'host name not found',
   EAI_AGAIN: 'host name lookup failed',
   CERT_HAS_EXPIRED: 'TLS certificate expired',
+  EBLOCKEDADDRESS: BLOCKED_TEXT,
 };
+
+/** Says which address was refused, so the attempt log shows what the name resolved to. */
+function blocked(target: string): Error {
+  return Object.assign(new Error(`${BLOCKED_TEXT} (${target})`), {
+    code: BLOCKED_ADDRESS,
+    address: target,
+  });
+}
 
 function describe(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  const known = ERROR_TEXT[code ?? ''] ?? ERROR_TEXT[cause ?? ''];
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (code === BLOCKED_ADDRESS) return message ?? BLOCKED_TEXT;
+  if (cause?.code === BLOCKED_ADDRESS) return cause.message ?? BLOCKED_TEXT;
+  const known = ERROR_TEXT[code ?? ''] ?? ERROR_TEXT[cause?.code ?? ''];
   if (known) return known;
   return code ? `${code}: ${message ?? ''}`.trim() : (message ?? String(error));
+}
+
+/**
+ * Wraps a resolver so that a connection can only go to public addresses: when any address
+ * the name resolves to is not public the lookup fails with `EBLOCKEDADDRESS`. The socket
+ * connects to exactly the addresses this returns, so a name that looked public when the
+ * endpoint was created but now resolves to a private address (DNS rebinding) is stopped.
+ * Handles both `options.all` shapes (Node asks for all addresses when it races families).
+ */
+export function guardLookup(
+  lookup: LookupFunction = systemLookup as LookupFunction,
+): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, options, (error, address, family) => {
+      if (error) {
+        callback(error, address, family);
+        return;
+      }
+      const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      const refused = addresses.find((candidate) => !isPublicAddress(candidate));
+      if (refused !== undefined || addresses.length === 0) {
+        callback(blocked(refused ?? hostname), Array.isArray(address) ? [] : '', family);
+        return;
+      }
+      callback(null, address, family);
+    });
+  };
+}
+
+export interface SenderOptions {
+  /** Local mode only: allow `http` and loopback/private targets. Off, every connection is guarded. */
+  readonly allowPrivateTargets: boolean;
+  /** Name resolution; `dns.lookup` by default. Tests inject one. */
+  readonly lookup?: LookupFunction;
 }
 
 /**
@@ -41,13 +93,36 @@ function describe(error: unknown): string {
  * answer like any other (DESIGN §3).
  */
 export class UndiciWebhookSender implements WebhookSender {
-  constructor(
-    private readonly dispatcher: Agent = new Agent({
+  private readonly dispatcher: Agent;
+  private readonly allowPrivateTargets: boolean;
+
+  constructor(options: SenderOptions = { allowPrivateTargets: false }) {
+    this.allowPrivateTargets = options.allowPrivateTargets;
+    const lookup = options.allowPrivateTargets ? options.lookup : guardLookup(options.lookup);
+    this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
       connections: 64,
       pipelining: 1,
-    }),
-  ) {}
+      ...(lookup && { connect: { lookup } }),
+    });
+  }
+
+  /**
+   * Why a URL may not be sent to outside local mode, checked before connecting: only https,
+   * and IP literals (which never go through the lookup) must be public.
+   */
+  private refusal(raw: string): string | undefined {
+    if (this.allowPrivateTargets) return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return undefined; // undici reports it
+    }
+    if (url.protocol !== 'https:') return 'blocked: only https is allowed';
+    if (hostProblem(url.hostname) !== undefined) return blocked(url.hostname).message;
+    return undefined;
+  }
 
   async send(input: {
     url: string;
@@ -57,6 +132,8 @@ export class UndiciWebhookSender implements WebhookSender {
   }): Promise<HttpAnswer> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const refusal = this.refusal(input.url);
+    if (refusal !== undefined) return { durationMs: elapsed(), error: refusal };
     const abort = AbortSignal.timeout(input.timeoutMs);
     try {
       const response = await request(input.url, {

@@ -1,8 +1,11 @@
+import { resolveHost } from '../../adapters/http/dns';
 import {
   endpointView,
   newEndpoint,
   parseEndpointInput,
   patchEndpoint,
+  resolvedUrlProblem,
+  type UrlPolicy,
 } from '../../domain/endpoint';
 import { BadRequestError, ConflictError } from '../../domain/errors';
 import { TENANT_PATTERN } from '../../domain/event';
@@ -16,10 +19,23 @@ import { findEndpoint, jobView, paging, type RouteEvent, startJobOnce } from './
 
 const MAX_ENDPOINT_BODY_BYTES = 16 * 1024;
 
+function urlPolicy(): UrlPolicy {
+  return { allowPrivateTargets: runtimeSettings().allowPrivateTargets };
+}
+
+/** Outside local mode, refuses a URL whose host name resolves to a non-public address. */
+async function requirePublicTarget(url: string, policy: UrlPolicy, what: string): Promise<void> {
+  if (policy.allowPrivateTargets) return;
+  const problem = await resolvedUrlProblem(url, policy, resolveHost);
+  if (problem !== undefined) {
+    throw new BadRequestError(`invalid ${what}`, [{ field: '/url', message: problem }]);
+  }
+}
+
 export async function createEndpoint(event: RouteEvent): Promise<HttpResult> {
-  const input = parseEndpointInput(readJsonBody(event, MAX_ENDPOINT_BODY_BYTES), {
-    allowPrivateTargets: runtimeSettings().allowPrivateTargets,
-  });
+  const policy = urlPolicy();
+  const input = parseEndpointInput(readJsonBody(event, MAX_ENDPOINT_BODY_BYTES), policy);
+  await requirePublicTarget(input.url, policy, 'endpoint');
   const endpoint = newEndpoint(
     input,
     { id: newEndpointId(), secret: generateSecret() },
@@ -41,8 +57,12 @@ export async function listEndpoints(event: RouteEvent): Promise<HttpResult> {
       { field: 'tenant', message: 'is not a tenant name' },
     ]);
   }
-  const endpoints = await endpointRepository().listByTenant(tenant);
-  return json(200, { data: endpoints.map(endpointView) });
+  const { limit, cursor } = paging(event);
+  const page = await endpointRepository().page(tenant, limit, cursor);
+  return json(200, {
+    data: page.items.map(endpointView),
+    ...(page.cursor && { nextCursor: page.cursor }),
+  });
 }
 
 export async function getEndpoint(event: RouteEvent): Promise<HttpResult> {
@@ -52,12 +72,16 @@ export async function getEndpoint(event: RouteEvent): Promise<HttpResult> {
 /** Changes an endpoint; a concurrent change makes this one fail with 409, never lost. */
 export async function updateEndpoint(event: RouteEvent): Promise<HttpResult> {
   const endpoint = await findEndpoint(event);
+  const policy = urlPolicy();
   const changed = patchEndpoint(
     endpoint,
     readJsonBody(event, MAX_ENDPOINT_BODY_BYTES),
-    { allowPrivateTargets: runtimeSettings().allowPrivateTargets },
+    policy,
     new Date(),
   );
+  if (changed.url !== endpoint.url) {
+    await requirePublicTarget(changed.url, policy, 'endpoint change');
+  }
   if (!(await endpointRepository().replace(changed, endpoint.updatedAt))) {
     throw new ConflictError('the endpoint changed meanwhile; read it again and retry');
   }

@@ -1,9 +1,10 @@
-import { catalog } from '../../domain/catalog';
-import { NotFoundError } from '../../domain/errors';
+import { catalog, EVENT_TYPE_PATTERN } from '../../domain/catalog';
+import { BadRequestError, NotFoundError } from '../../domain/errors';
+import { DEFAULT_TENANT, TENANT_PATTERN } from '../../domain/event';
 import { EVENT_ID_PATTERN } from '../../domain/ids';
 import { type HttpResult, json } from '../http/response';
 import { attemptLog, deliveryStateRepository, eventRepository } from '../wiring';
-import type { RouteEvent } from './shared';
+import { paging, type RouteEvent } from './shared';
 
 export async function listEventTypes(): Promise<HttpResult> {
   return json(200, { data: catalog() });
@@ -44,4 +45,42 @@ export async function getEvent(event: RouteEvent): Promise<HttpResult> {
   );
   const { requestHash: _, ...view } = stored;
   return json(200, { ...view, deliveries });
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function instantParam(event: RouteEvent, name: 'since' | 'until'): string | undefined {
+  const value = event.queryStringParameters?.[name];
+  if (value === undefined) return undefined;
+  if (!ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new BadRequestError(`invalid ${name}`, [
+      { field: name, message: 'must be an ISO-8601 date-time with a zone' },
+    ]);
+  }
+  return new Date(value).toISOString();
+}
+
+/** `GET /v1/events?tenant=&type=&since=&until=`: newest first, paged; summaries only. */
+export async function listEvents(event: RouteEvent): Promise<HttpResult> {
+  const query = event.queryStringParameters ?? {};
+  const tenant = query.tenant ?? DEFAULT_TENANT;
+  if (!TENANT_PATTERN.test(tenant)) {
+    throw new BadRequestError('invalid tenant', [
+      { field: 'tenant', message: 'is not a tenant name' },
+    ]);
+  }
+  if (query.type !== undefined && !EVENT_TYPE_PATTERN.test(query.type)) {
+    throw new BadRequestError('invalid type', [
+      { field: 'type', message: 'must be an event type like invoice.paid' },
+    ]);
+  }
+  const since = instantParam(event, 'since');
+  const until = instantParam(event, 'until');
+  const page = await eventRepository().list(tenant, {
+    ...paging(event),
+    ...(since && { since }),
+    ...(until && { until }),
+    ...(query.type && { type: query.type }),
+  });
+  return json(200, { data: page.items, ...(page.cursor && { nextCursor: page.cursor }) });
 }
