@@ -16,6 +16,7 @@ const NUMBER_SETTINGS = {
   HOOKLINE_DELIVERY_TIMEOUT_SECONDS: 'deliveryTimeoutSeconds',
   HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: 'circuitBreakerThreshold',
   HOOKLINE_CIRCUIT_BREAKER_COOLDOWN_SECONDS: 'circuitBreakerCooldownSeconds',
+  HOOKLINE_AUTO_DISABLE_AFTER_SECONDS: 'autoDisableAfterSeconds',
 } as const satisfies Record<string, keyof HooklineSettings>;
 
 const settings: { -readonly [K in keyof HooklineSettings]?: HooklineSettings[K] } = {};

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionName } from './resources';
+import { type FunctionName, metricNames } from './resources';
 
 /** Repository root: handler entries and the lock file are resolved from here, not from cwd. */
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
@@ -72,7 +72,11 @@ export interface HooklineFunctionProps
    * @default - see above
    */
   readonly bundling?: BundlingOptions;
-  /** `POWERTOOLS_SERVICE_NAME`. @default `hookline-${handlerName}` */
+  /**
+   * `POWERTOOLS_SERVICE_NAME`, which Powertools also writes as the `service` dimension of
+   * every metric: one name for all functions, so the alarms and dashboard see them all.
+   * @default 'hookline'
+   */
   readonly serviceName?: string;
   /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
   readonly logLevel?: PowertoolsLogLevel;
@@ -148,8 +152,8 @@ export class HooklineFunction extends NodejsFunction {
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: serviceName ?? `hookline-${handlerName}`,
-        POWERTOOLS_METRICS_NAMESPACE: 'Hookline',
+        POWERTOOLS_SERVICE_NAME: serviceName ?? metricNames.service,
+        POWERTOOLS_METRICS_NAMESPACE: metricNames.namespace,
         POWERTOOLS_LOG_LEVEL: logLevel ?? 'INFO',
         ...environment,
       },

@@ -13,18 +13,24 @@ import { Api } from './constructs/api';
 import { ApiKeyAuth } from './constructs/auth';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { Ingress } from './constructs/ingress';
+import { Monitoring } from './constructs/monitoring';
 import { Replay } from './constructs/replay';
 import { Storage } from './constructs/storage';
 import type { SharedFunctionProps } from './hookline-function';
 import {
   eventBus,
+  type FunctionName,
   type HooklineSettings,
   queues,
   settingsEnv,
   settingsEnvironment,
   tables,
 } from './resources';
-import { type DeploymentSettings, defaultDeploymentSettings } from './settings';
+import {
+  type DeploymentSettings,
+  defaultDeploymentSettings,
+  oldestMessageAgeAlarmDefault,
+} from './settings';
 
 export interface HooklineStackProps extends StackProps, Partial<DeploymentSettings> {
   /** Runtime settings, usually read from context with `settingsFromContext`. */
@@ -33,7 +39,7 @@ export interface HooklineStackProps extends StackProps, Partial<DeploymentSettin
 
 /**
  * The whole of Hookline in one stack: storage, delivery pipeline, replay, HTTP API with its
- * API key authorizer, and bus ingress.
+ * API key authorizer, bus ingress, and the alarms and dashboard that watch them.
  */
 export class HooklineStack extends Stack {
   readonly storage: Storage;
@@ -42,6 +48,7 @@ export class HooklineStack extends Stack {
   readonly auth: ApiKeyAuth;
   readonly api: Api;
   readonly ingress: Ingress;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: HooklineStackProps) {
     super(scope, id, props);
@@ -111,6 +118,26 @@ export class HooklineStack extends Stack {
       for (const [key, value] of Object.entries(environment)) fn.addEnvironment(key, value);
     }
 
+    const defaults = defaultDeploymentSettings;
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      thresholds: {
+        failureRatio: props.failureRatioAlarmThreshold ?? defaults.failureRatioAlarmThreshold,
+        deadLetters: props.deadLetterAlarmThreshold ?? defaults.deadLetterAlarmThreshold,
+        latencyMs: props.latencyAlarmThresholdMs ?? defaults.latencyAlarmThresholdMs,
+        oldestMessageAgeSeconds:
+          props.oldestMessageAgeAlarmSeconds ?? oldestMessageAgeAlarmDefault(settings),
+      },
+      deliveryQueue: this.pipeline.deliveryQueue,
+      deadLetterQueues: {
+        [queues.deadLetter.name]: this.pipeline.deadLetterQueue,
+        'ingest-dlq': this.ingress.deadLetterQueue,
+        [queues.jobsDeadLetter.name]: this.replay.jobsDeadLetterQueue,
+      },
+      functions: this.functionsByName,
+      alarmEmail: props.alarmEmail,
+      keyRemovalPolicy: removalPolicy,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
     new CfnOutput(this, 'EventBusName', { value: this.ingress.eventBus.eventBusName });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.deliveryQueue.queueUrl });
@@ -132,19 +159,32 @@ export class HooklineStack extends Stack {
       description:
         'Secret holding the first admin API key, generated at deploy (aws secretsmanager get-secret-value --secret-id <arn>)',
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Every alarm notifies this topic; subscribe to it, or set alarmEmail',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+    });
 
     this.acknowledgeNagFindings();
   }
 
   /** Every Lambda function of the stack. */
   get functions(): readonly LambdaFunction[] {
-    return [
-      this.api.ingestFunction,
-      this.api.managementFunction,
-      this.pipeline.dispatcher,
-      this.replay.replayFunction,
-      this.auth.authorizerFunction,
-    ];
+    return Object.values(this.functionsByName);
+  }
+
+  /** Every Lambda function of the stack, by the handler it runs. */
+  get functionsByName(): Readonly<Record<FunctionName, LambdaFunction>> {
+    return {
+      ingest: this.api.ingestFunction,
+      management: this.api.managementFunction,
+      dispatcher: this.pipeline.dispatcher,
+      replay: this.replay.replayFunction,
+      authorizer: this.auth.authorizerFunction,
+    };
   }
 
   /** The queue of each entry of `queues` in resources.ts, so none can be left out. */

@@ -141,6 +141,35 @@ export const eventBus = {
   operationalPrefix: 'hookline.',
 } as const;
 
+/**
+ * Metrics Hookline writes in Embedded Metric Format. Powertools adds the `service` dimension
+ * to every metric, so per-endpoint metrics carry {service, EndpointId}.
+ */
+export const metricNames = {
+  namespace: 'Hookline',
+  service: 'hookline',
+  endpointDimension: 'EndpointId',
+  eventTypeDimension: 'EventType',
+  /** Per endpoint, one value per attempt. */
+  attempts: 'Attempts',
+  successes: 'Successes',
+  /** 1 for a failed attempt, 0 for a successful one: its average is the failure ratio. */
+  failures: 'Failures',
+  /** Milliseconds per attempt; also written with the service dimension only, for percentiles. */
+  latency: 'Latency',
+  deadLettered: 'DeadLettered',
+  /** Per event type, without the endpoint dimension. */
+  eventsPublished: 'EventsPublished',
+} as const;
+
+/** Detail types of the operational events Hookline puts on its bus (source `hookline`). */
+export const operationalEvents = {
+  source: 'hookline',
+  deadLettered: 'hookline.delivery.dead_lettered',
+  endpointDisabled: 'hookline.endpoint.disabled',
+  endpointRecovered: 'hookline.endpoint.recovered',
+} as const;
+
 /** EventBridge rule pattern that routes producer entries on the bus to the ingest function. */
 export const ingestRulePattern = {
   'detail-type': [{ 'anything-but': { prefix: eventBus.operationalPrefix } }],
@@ -191,6 +220,8 @@ export interface HooklineSettings {
   readonly circuitBreakerThreshold: number;
   /** Seconds an open circuit waits before one probe delivery. @default 30 */
   readonly circuitBreakerCooldownSeconds: number;
+  /** An endpoint failing without a single success for this long is disabled. @default 432000 (5 days) */
+  readonly autoDisableAfterSeconds: number;
 }
 
 export const defaultSettings: HooklineSettings = {
@@ -204,6 +235,7 @@ export const defaultSettings: HooklineSettings = {
   secretRotationGraceHours: 24,
   circuitBreakerThreshold: 5,
   circuitBreakerCooldownSeconds: 30,
+  autoDisableAfterSeconds: 5 * 86_400,
 };
 
 export interface DerivedTimeouts {
@@ -242,6 +274,7 @@ export const settingsEnv = {
   secretRotationGraceHours: 'SECRET_ROTATION_GRACE_HOURS',
   circuitBreakerThreshold: 'CIRCUIT_BREAKER_THRESHOLD',
   circuitBreakerCooldownSeconds: 'CIRCUIT_BREAKER_COOLDOWN_SECONDS',
+  autoDisableAfterSeconds: 'AUTO_DISABLE_AFTER_SECONDS',
   /** `true` only in local mode: allows http and loopback endpoint URLs. */
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
 } as const;
@@ -257,5 +290,6 @@ export function settingsEnvironment(settings: HooklineSettings): Record<string, 
     [settingsEnv.secretRotationGraceHours]: String(settings.secretRotationGraceHours),
     [settingsEnv.circuitBreakerThreshold]: String(settings.circuitBreakerThreshold),
     [settingsEnv.circuitBreakerCooldownSeconds]: String(settings.circuitBreakerCooldownSeconds),
+    [settingsEnv.autoDisableAfterSeconds]: String(settings.autoDisableAfterSeconds),
   };
 }

@@ -18,12 +18,34 @@ export interface DeploymentSettings {
   readonly eventBusName: string;
   /** Retention of every function and access log group, in days. @default 30 */
   readonly logRetentionDays: RetentionDays;
+  /**
+   * An endpoint alarms when more than this share of its attempts fail in each of three
+   * consecutive 5-minute periods (0-1). @default 0.5
+   */
+  readonly failureRatioAlarmThreshold: number;
+  /** An endpoint alarms when this many of its deliveries dead-letter within 5 minutes. @default 1 */
+  readonly deadLetterAlarmThreshold: number;
+  /**
+   * An endpoint alarms when its average attempt latency stays above this many milliseconds
+   * for three consecutive 5-minute periods; must be below the delivery timeout. @default 5000
+   */
+  readonly latencyAlarmThresholdMs: number;
+  /**
+   * The delivery queue alarms when its oldest message is this old (seconds, at most 14 days).
+   * @default - the longest a delivery can spend in backoff, plus an hour (see {@link oldestMessageAgeAlarmDefault})
+   */
+  readonly oldestMessageAgeAlarmSeconds?: number;
+  /** Address subscribed to the alarm topic; confirm the subscription from the mail. @default - none */
+  readonly alarmEmail?: string;
 }
 
 export const defaultDeploymentSettings: DeploymentSettings = {
   deletionProtection: true,
   eventBusName: eventBus.defaultName,
   logRetentionDays: RetentionDays.ONE_MONTH,
+  failureRatioAlarmThreshold: 0.5,
+  deadLetterAlarmThreshold: 1,
+  latencyAlarmThresholdMs: 5000,
 };
 
 export interface ResolvedSettings {
@@ -31,10 +53,17 @@ export interface ResolvedSettings {
   readonly deployment: DeploymentSettings;
 }
 
-/** Every context key the app reads, in `cdk.json` order. */
+/**
+ * Context keys without a value in `cdk.json`: the alarm age follows the retry schedule unless
+ * set, and there is no alarm email unless set.
+ */
+export const optionalContextKeys = ['oldestMessageAgeAlarmSeconds', 'alarmEmail'] as const;
+
+/** Every context key the app reads: those in `cdk.json` order, then the optional ones. */
 export const contextKeys = [
   ...(Object.keys(defaultSettings) as (keyof HooklineSettings)[]),
   ...(Object.keys(defaultDeploymentSettings) as (keyof DeploymentSettings)[]),
+  ...optionalContextKeys,
 ] as const;
 
 export class SettingsError extends Error {
@@ -50,11 +79,16 @@ const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 const SQS_MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const SQS_MAX_BATCH_WITH_WINDOW = 10_000;
 const RETRY_JITTER = 0.2;
+const MAX_AUTO_DISABLE_SECONDS = 30 * 86_400;
+/** Headroom of the oldest-message alarm over the longest regular backoff. */
+const OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS = 3600;
 
 // The same grammar as the dispatcher's retry policy (`30s`, `5m`, `2h`, `1d`, `500ms`).
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 } as const;
 const EVENT_BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
+// Deliberately loose: one @, no spaces, a dot in the domain. SNS sends a confirmation mail.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Reads settings from a construct's context; throws {@link SettingsError} on bad values. */
 export function settingsFromContext(scope: IConstruct): ResolvedSettings {
@@ -92,22 +126,80 @@ export function readSettings(lookup: (key: string) => unknown): ResolvedSettings
     secretRotationGraceHours: int('secretRotationGraceHours', 0, 24 * 30),
     circuitBreakerThreshold: int('circuitBreakerThreshold', 1, 100),
     circuitBreakerCooldownSeconds: int('circuitBreakerCooldownSeconds', 1, 3600),
+    autoDisableAfterSeconds: int('autoDisableAfterSeconds', 3600, MAX_AUTO_DISABLE_SECONDS),
   };
   const defaults = defaultDeploymentSettings;
   const deployment: DeploymentSettings = {
     deletionProtection: read('deletionProtection', defaults.deletionProtection, boolean),
     eventBusName: read('eventBusName', defaults.eventBusName, busName),
     logRetentionDays: read('logRetentionDays', defaults.logRetentionDays, retention),
+    failureRatioAlarmThreshold: read(
+      'failureRatioAlarmThreshold',
+      defaults.failureRatioAlarmThreshold,
+      (raw) => decimal(raw, 0, 1),
+    ),
+    deadLetterAlarmThreshold: read(
+      'deadLetterAlarmThreshold',
+      defaults.deadLetterAlarmThreshold,
+      (raw) => integer(raw, 1, 1_000_000),
+    ),
+    latencyAlarmThresholdMs: read(
+      'latencyAlarmThresholdMs',
+      defaults.latencyAlarmThresholdMs,
+      (raw) => integer(raw, 1, LAMBDA_MAX_TIMEOUT_SECONDS * 1000),
+    ),
+    oldestMessageAgeAlarmSeconds: read<number | undefined>(
+      'oldestMessageAgeAlarmSeconds',
+      undefined,
+      (raw) => integer(raw, 60, SQS_MAX_RETENTION_SECONDS),
+    ),
+    alarmEmail: read<string | undefined>('alarmEmail', undefined, email),
   };
 
   // Cross-checks only make sense once every single value is readable.
-  if (problems.length === 0) problems.push(...consistencyProblems(settings));
+  if (problems.length === 0) problems.push(...consistencyProblems(settings, deployment));
   if (problems.length > 0) throw new SettingsError(problems);
-  return { settings, deployment };
+  const { alarmEmail, ...rest } = deployment;
+  return {
+    settings,
+    deployment: {
+      ...rest,
+      oldestMessageAgeAlarmSeconds:
+        deployment.oldestMessageAgeAlarmSeconds ?? oldestMessageAgeAlarmDefault(settings),
+      ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    },
+  };
+}
+
+/**
+ * The longest a delivery regularly stays in the delivery queue, in seconds: every backoff
+ * delay of its retries at its maximum jitter, plus each attempt's dispatcher timeout. A
+ * delivery that is still queued after that is stuck, not retrying.
+ */
+export function deliveryWindowSeconds(settings: HooklineSettings): number {
+  const { dispatcherTimeoutSeconds } = deriveTimeouts(settings);
+  const delays = settings.retrySchedule.map(durationSeconds);
+  const last = delays[delays.length - 1] ?? 0;
+  let total = 0;
+  for (let attempt = 1; attempt < settings.maxAttempts; attempt += 1) {
+    total += (delays[attempt - 1] ?? last) * (1 + RETRY_JITTER) + dispatcherTimeoutSeconds;
+  }
+  return total;
+}
+
+/**
+ * Default of `oldestMessageAgeAlarmSeconds`: the delivery window plus an hour, capped at the
+ * queue's 14-day retention, beyond which no message gets older.
+ */
+export function oldestMessageAgeAlarmDefault(settings: HooklineSettings): number {
+  return Math.min(
+    Math.ceil(deliveryWindowSeconds(settings) + OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS),
+    SQS_MAX_RETENTION_SECONDS,
+  );
 }
 
 /** Rules that tie settings to each other and to SQS and Lambda limits. */
-function consistencyProblems(settings: HooklineSettings): string[] {
+function consistencyProblems(settings: HooklineSettings, deployment: DeploymentSettings): string[] {
   const problems: string[] = [];
   const { dispatcherTimeoutSeconds, queueVisibilityTimeoutSeconds } = deriveTimeouts(settings);
   if (dispatcherTimeoutSeconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
@@ -127,15 +219,23 @@ function consistencyProblems(settings: HooklineSettings): string[] {
     );
   }
   // A delivery still in backoff when the queue's retention ends would vanish without a trace.
-  const delays = settings.retrySchedule.map(durationSeconds);
-  const last = delays[delays.length - 1] ?? 0;
-  let total = 0;
-  for (let attempt = 1; attempt < settings.maxAttempts; attempt += 1) {
-    total += (delays[attempt - 1] ?? last) * (1 + RETRY_JITTER) + dispatcherTimeoutSeconds;
-  }
+  const total = deliveryWindowSeconds(settings);
   if (total > SQS_MAX_RETENTION_SECONDS) {
     problems.push(
       `retrySchedule with maxAttempts ${settings.maxAttempts} can take ${Math.round(total / 3600)} h, beyond the delivery queue's 14-day retention`,
+    );
+  }
+  // Below the window, every delivery that is merely retrying would keep the alarm on.
+  const { oldestMessageAgeAlarmSeconds } = deployment;
+  if (oldestMessageAgeAlarmSeconds !== undefined && oldestMessageAgeAlarmSeconds < total) {
+    problems.push(
+      `oldestMessageAgeAlarmSeconds: ${oldestMessageAgeAlarmSeconds} is below the ${Math.ceil(total)} s a delivery can regularly spend in backoff; the alarm would fire for every retried delivery`,
+    );
+  }
+  // An attempt is cut off at the delivery timeout, so its latency never gets above it.
+  if (deployment.latencyAlarmThresholdMs >= settings.deliveryTimeoutSeconds * 1000) {
+    problems.push(
+      `latencyAlarmThresholdMs: ${deployment.latencyAlarmThresholdMs} is not below the delivery timeout (${settings.deliveryTimeoutSeconds} s); the latency alarm could never fire`,
     );
   }
   return problems;
@@ -150,6 +250,20 @@ function integer(raw: unknown, min: number, max: number): number {
     throw new Invalid('must be an integer');
   if (value < min || value > max) throw new Invalid(`must be between ${min} and ${max}`);
   return value;
+}
+
+function decimal(raw: unknown, min: number, max: number): number {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Invalid('must be a number');
+  if (value < min || value > max) throw new Invalid(`must be between ${min} and ${max}`);
+  return value;
+}
+
+function email(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length > 254 || !EMAIL.test(raw)) {
+    throw new Invalid('must be an email address such as ops@example.com');
+  }
+  return raw;
 }
 
 function boolean(raw: unknown): boolean {

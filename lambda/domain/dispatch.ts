@@ -12,6 +12,7 @@ import type {
   DeadLetterQueue,
   DeadLetterReason,
   DeliveryMessage,
+  DeliveryObserver,
   DeliveryStateRepository,
   EndpointControl,
   EndpointHealthRepository,
@@ -33,6 +34,8 @@ export interface DispatchSettings {
   readonly timeoutMs: number;
   readonly userAgent: string;
   readonly circuit: CircuitSettings;
+  /** An endpoint failing this long without one success is disabled. */
+  readonly autoDisableAfterMs: number;
 }
 
 export interface DispatchDependencies {
@@ -41,6 +44,7 @@ export interface DispatchDependencies {
   readonly deliveries: DeliveryStateRepository;
   readonly health: EndpointHealthRepository;
   readonly deadLetters: DeadLetterQueue;
+  readonly observer: DeliveryObserver;
   readonly now: () => number;
   readonly random?: () => number;
   readonly settings: DispatchSettings;
@@ -146,6 +150,7 @@ async function deadLetter(
   reason: DeadLetterReason,
 ): Promise<DispatchDecision> {
   await deps.deadLetters.send(message, reason);
+  await deps.observer.deadLettered(message, reason);
   await deps.deliveries.markDeadLettered(message.eventId, message.endpointId, {
     at: new Date(deps.now()).toISOString(),
     eventType: message.type,
@@ -224,6 +229,10 @@ export async function dispatchDelivery(
     timeoutMs: settings.timeoutMs,
   });
   const outcome = classifyResponse(answer.status, answer.retryAfter);
+  deps.observer.attempted(endpoint.id, {
+    ok: outcome.kind === 'delivered',
+    latencyMs: answer.durationMs,
+  });
   const at = new Date(deps.now()).toISOString();
   const detail = {
     eventId: message.eventId,
@@ -237,8 +246,16 @@ export async function dispatchDelivery(
     if (receipt.receiveCount > 1 || message.requeued) {
       await deps.deliveries.markDelivered(message.eventId, endpoint.id, at);
     }
-    if (hasFailures(await deps.health.circuit(endpoint.id))) {
+    const circuit = await deps.health.circuit(endpoint.id);
+    if (hasFailures(circuit)) {
       await deps.health.recordSuccess(endpoint.id);
+      if (circuit?.openUntil !== undefined) {
+        await deps.observer.endpointRecovered(endpoint, {
+          ...(circuit.failingSince !== undefined && {
+            failingSince: new Date(circuit.failingSince).toISOString(),
+          }),
+        });
+      }
     }
     return { action: 'ack', reason: 'delivered' };
   }
@@ -258,9 +275,34 @@ export async function dispatchDelivery(
   });
   if (outcome.kind === 'gone') {
     await deps.endpoints.disable(endpoint, 'gone', at);
+    await deps.observer.endpointDisabled(endpoint, {
+      reason: 'gone',
+      eventId: message.eventId,
+      lastError: error,
+      ...lastStatus,
+    });
     return deadLetter(deps, message, { reason: 'endpoint_gone', attempts, error, ...lastStatus });
   }
-  await deps.health.recordFailure(endpoint.id, deps.now(), settings.circuit);
+  const health = await deps.health.recordFailure(endpoint.id, deps.now(), settings.circuit);
+  if (
+    health.failingSince !== undefined &&
+    deps.now() - health.failingSince >= settings.autoDisableAfterMs
+  ) {
+    await deps.endpoints.disable(endpoint, 'failing', at);
+    await deps.observer.endpointDisabled(endpoint, {
+      reason: 'failing',
+      failingSince: new Date(health.failingSince).toISOString(),
+      eventId: message.eventId,
+      lastError: error,
+      ...lastStatus,
+    });
+    return deadLetter(deps, message, {
+      reason: 'endpoint_disabled',
+      attempts,
+      error,
+      ...lastStatus,
+    });
+  }
   if (attempts >= policy.maxAttempts) {
     return deadLetter(deps, message, { reason: 'max_attempts', attempts, error, ...lastStatus });
   }

@@ -5,8 +5,6 @@ import type { JobSpec } from './jobs';
 import { isValidEventTypeFilter } from './subscriptions';
 import { FieldReader, isPlainObject } from './validation';
 
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
 function reader(raw: unknown): FieldReader {
   const body = isPlainObject(raw) ? raw : {};
   const fields = new FieldReader(body, '/');
@@ -14,27 +12,12 @@ function reader(raw: unknown): FieldReader {
   return fields;
 }
 
-function instant(fields: FieldReader, name: string, required: boolean): string | undefined {
-  const text = fields.string(name, {
-    required,
-    pattern: ISO_TIMESTAMP,
-    hint: 'must be an ISO-8601 date-time with a zone, e.g. 2026-11-27T09:30:00Z',
-  });
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) {
-    fields.problems.push({ field: `/${name}`, message: 'is not a real date-time' });
-    return undefined;
-  }
-  return new Date(ms).toISOString();
-}
-
 /** `{since, until?, eventTypes?, onlyFailed?}` for one endpoint; `until` defaults to now. */
 export function parseReplayRequest(raw: unknown, endpoint: Endpoint, now: number): JobSpec {
   const fields = reader(raw);
   fields.rejectUnknown(['since', 'until', 'eventTypes', 'onlyFailed']);
-  const since = instant(fields, 'since', true);
-  const until = instant(fields, 'until', false) ?? new Date(now).toISOString();
+  const since = fields.instant('since', { required: true });
+  const until = fields.instant('until') ?? new Date(now).toISOString();
   const eventTypes = fields.stringArray('eventTypes', {
     maxItems: 100,
     check: isValidEventTypeFilter,

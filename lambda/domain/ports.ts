@@ -165,3 +165,29 @@ export interface DeadLetterReason {
 export interface DeadLetterQueue {
   send(message: DeliveryMessage, reason: DeadLetterReason): Promise<void>;
 }
+
+/**
+ * What the dispatcher reports as it works: metrics for every attempt, operational events for
+ * the things an operator must act on. Reporting never changes a delivery's fate.
+ */
+export interface DeliveryObserver {
+  attempted(
+    endpointId: string,
+    outcome: { readonly ok: boolean; readonly latencyMs: number },
+  ): void;
+  deadLettered(message: DeliveryMessage, reason: DeadLetterReason): Promise<void>;
+  endpointDisabled(
+    endpoint: Pick<Endpoint, 'id' | 'tenant' | 'url'>,
+    detail: {
+      readonly reason: string;
+      readonly failingSince?: string;
+      readonly lastError?: string;
+      readonly lastStatus?: number;
+      readonly eventId?: string;
+    },
+  ): Promise<void>;
+  endpointRecovered(
+    endpoint: Pick<Endpoint, 'id' | 'tenant' | 'url'>,
+    detail: { readonly failingSince?: string },
+  ): Promise<void>;
+}

@@ -2,6 +2,15 @@ import { BadRequestError, type FieldProblem } from './errors';
 
 /** Small, explicit readers for untrusted JSON; each problem names its field. */
 
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO-8601 date-time with a zone, normalised to UTC; undefined when it is not one. */
+export function parseInstant(text: string): string | undefined {
+  if (!ISO_TIMESTAMP.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -35,6 +44,20 @@ export class FieldReader {
       return this.problem(field, options.hint ?? `must match ${options.pattern.source}`);
     }
     return value;
+  }
+
+  /** An ISO-8601 date-time with a zone, returned in UTC. */
+  instant(field: string, options: { required?: boolean } = {}): string | undefined {
+    const text = this.string(field, options);
+    if (text === undefined) return undefined;
+    const instant = parseInstant(text);
+    if (instant === undefined) {
+      return this.problem(
+        field,
+        'must be an ISO-8601 date-time with a zone, e.g. 2026-11-27T09:30:00Z',
+      );
+    }
+    return instant;
   }
 
   integer(field: string, options: { min: number; max: number }): number | undefined {

@@ -1,9 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../adapters/logger';
+import { BatchDeliveryObserver } from '../adapters/observability/delivery-observer';
 import { AttemptCollector, dispatchDelivery } from '../domain/dispatch';
 import type { DeliveryMessage } from '../domain/ports';
-import { dispatchDependencies } from './dispatch-wiring';
+import { dispatchDependencies, operationalEventPublisher } from './dispatch-wiring';
 import { attemptLog, deliveryQueue } from './wiring';
 
 /** Thrown for a delivery whose retry is scheduled: the message must stay in the queue. */
@@ -20,7 +21,8 @@ function parseMessage(record: SQSRecord): DeliveryMessage {
  * due and is reported as a batch item failure, so SQS keeps it; everything else is acked.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const deps = dispatchDependencies();
+  const observer = new BatchDeliveryObserver(operationalEventPublisher());
+  const deps = { ...dispatchDependencies(), observer };
   const collector = new AttemptCollector(deps.now);
 
   const deliver = async (record: SQSRecord) => {
@@ -59,6 +61,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     context,
     throwOnFullBatchFailure: false,
   });
+  observer.flush();
   try {
     await collector.flush(attemptLog());
   } catch (error) {

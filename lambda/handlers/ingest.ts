@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, Context, EventBridgeEvent } from 'aws-lambda';
 import { logger } from '../adapters/logger';
+import { recordPublished } from '../adapters/observability/delivery-observer';
 import { BadRequestError, HooklineError } from '../domain/errors';
 import { assertEventSize, MAX_EVENT_BYTES, parseEventInput } from '../domain/event';
 import { type PublishOutcome, type PublishRequest, publishEvents } from '../domain/publish';
@@ -27,6 +28,15 @@ function idempotencyKeyOf(event: APIGatewayProxyEventV2): string | undefined {
   return key;
 }
 
+/** Publishes and counts what was newly accepted, by type, in EMF. */
+async function publish(requests: readonly PublishRequest[]): Promise<PublishOutcome[]> {
+  const outcomes = await publishEvents(publishDependencies(), requests);
+  recordPublished(
+    outcomes.flatMap((o) => (o instanceof HooklineError || o.duplicate ? [] : [o.type])),
+  );
+  return outcomes;
+}
+
 const accepted = (outcome: Exclude<PublishOutcome, HooklineError>) => ({
   id: outcome.id,
   type: outcome.type,
@@ -38,7 +48,7 @@ async function publishOne(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const body = readJsonBody(event, MAX_EVENT_BYTES);
   const input = parseEventInput(body);
   const idempotencyKey = idempotencyKeyOf(event);
-  const [outcome] = await publishEvents(publishDependencies(), [
+  const [outcome] = await publish([
     { input, ...(idempotencyKey !== undefined && { idempotencyKey }) },
   ]);
   if (!outcome) throw new Error('publish returned no outcome');
@@ -66,7 +76,7 @@ async function publishBatch(event: APIGatewayProxyEventV2): Promise<HttpResult> 
     }
   });
   const requests = parsed.filter((p): p is PublishRequest => !(p instanceof HooklineError));
-  const outcomes = await publishEvents(publishDependencies(), requests);
+  const outcomes = await publish(requests);
   let next = 0;
   const results = parsed.map((item, index) => {
     const outcome = item instanceof HooklineError ? item : outcomes[next++];
@@ -109,9 +119,7 @@ export async function ingestFromEventBridge(event: EventBridgeEvent<string, unkn
     ...(detail.id !== undefined && { id: detail.id }),
     timestamp: detail.timestamp ?? event.time,
   });
-  const [outcome] = await publishEvents(publishDependencies(), [
-    { input, idempotencyKey: `eventbridge#${event.id}` },
-  ]);
+  const [outcome] = await publish([{ input, idempotencyKey: `eventbridge#${event.id}` }]);
   if (outcome instanceof HooklineError) throw outcome;
   logger.info('published from EventBridge', {
     eventId: outcome?.id,

@@ -9,6 +9,7 @@ import { getSecret, rotate, sendTest } from './routes/endpoint-secrets';
 import {
   createEndpoint,
   deleteEndpoint,
+  endpointStatsRoute,
   getEndpoint,
   listAttempts,
   listEndpoints,
@@ -30,6 +31,7 @@ const authorised = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
       { method: 'PATCH', path: '/v1/endpoints/{id}', handler: updateEndpoint },
       { method: 'DELETE', path: '/v1/endpoints/{id}', handler: deleteEndpoint },
       { method: 'GET', path: '/v1/endpoints/{id}/attempts', handler: listAttempts },
+      { method: 'GET', path: '/v1/endpoints/{id}/stats', handler: endpointStatsRoute },
       { method: 'POST', path: '/v1/endpoints/{id}/replay', handler: replayToEndpoint },
       { method: 'GET', path: '/v1/events', handler: listEvents },
       { method: 'GET', path: '/v1/events/{id}', handler: getEvent },

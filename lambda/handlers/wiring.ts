@@ -41,6 +41,7 @@ export const runtimeSettings = once(() => ({
     threshold: numberEnv(settingsEnv.circuitBreakerThreshold, 5),
     cooldownMs: numberEnv(settingsEnv.circuitBreakerCooldownSeconds, 30) * 1000,
   },
+  autoDisableAfterMs: numberEnv(settingsEnv.autoDisableAfterSeconds, 5 * 86_400) * 1000,
   userAgent: `Hookline/${VERSION}`,
 }));
 

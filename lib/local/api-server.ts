@@ -168,6 +168,15 @@ export function createLocalApiServer(options: LocalApiOptions): Server {
       return;
     }
 
+    if (url.pathname === '/_local/bus' && method === 'GET') {
+      if (!(await options.isAdminKey(request.headers.authorization))) {
+        send(response, 401, { title: 'Unauthorized', status: 401 }, 'application/problem+json');
+        return;
+      }
+      send(response, 200, { data: options.bus.recent() });
+      return;
+    }
+
     const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
     if (sandboxName) {
       if (method === 'POST') return options.sandbox.receive(request, response, sandboxName, url);

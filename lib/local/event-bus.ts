@@ -52,8 +52,12 @@ export interface LocalBusOptions {
   readonly retryAttempts?: number;
 }
 
+/** How many entries the local bus keeps for `GET /_local/bus`. */
+const KEPT_ENTRIES = 1000;
+
 export class LocalEventBus {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly kept: EventBridgeEvent<string, unknown>[] = [];
 
   constructor(private readonly options: LocalBusOptions) {}
 
@@ -100,6 +104,8 @@ export class LocalEventBus {
         resources: entry.Resources ?? [],
         detail,
       };
+      this.kept.push(event);
+      if (this.kept.length > KEPT_ENTRIES) this.kept.shift();
       if (matchesPattern(event as unknown as Record<string, unknown>, this.options.pattern)) {
         this.deliver(event);
       }
@@ -126,6 +132,11 @@ export class LocalEventBus {
     })();
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /** Every entry put on the bus lately, oldest first: operational events included. */
+  recent(): readonly EventBridgeEvent<string, unknown>[] {
+    return this.kept;
   }
 
   /** Waits for targets still running, so a stop loses nothing that was accepted. */

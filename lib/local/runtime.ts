@@ -153,6 +153,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   const port = (server.address() as AddressInfo).port;
   // The sandbox's own URLs must match what endpoints registered, whichever host name they used.
   const apiUrl = `http://${host}:${port}`;
+  // The dispatcher's operational events go to the local bus on this same port.
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = apiUrl;
 
   const sqsClient = new SQSClient({
     endpoint: standIns.sqsEndpoint,

@@ -153,6 +153,7 @@ describe('endpoint management, API keys and scopes', () => {
     expect((listed as { data: { id: string }[] }).data.map((e) => e.id).sort()).toEqual(
       [ids[0], ids[2]].sort(),
     );
+    expect([...firstPage.data, ...secondPage.data].map((e) => e.id)).toEqual([ids[0], ids[2]]);
   });
 
   it.each([

@@ -7,6 +7,9 @@ import { defaultSettings } from '../../lib/resources';
 import {
   contextKeys,
   defaultDeploymentSettings,
+  deliveryWindowSeconds,
+  oldestMessageAgeAlarmDefault,
+  optionalContextKeys,
   readSettings,
   SettingsError,
 } from '../../lib/settings';
@@ -26,13 +29,40 @@ const problemsOf = (context: Record<string, unknown>): readonly string[] => {
 describe('cdk.json', () => {
   it('holds every setting under its own key, at its default', () => {
     const defaults: Record<string, unknown> = { ...defaultSettings, ...defaultDeploymentSettings };
-    for (const key of contextKeys) expect(cdkJsonContext[key], key).toEqual(defaults[key]);
+    const optional: readonly string[] = optionalContextKeys;
+    for (const key of contextKeys) {
+      // The alarm age follows the retry schedule and the alarm email is personal: neither has
+      // a fixed value to put there.
+      if (optional.includes(key)) expect(cdkJsonContext, key).not.toHaveProperty(key);
+      else expect(cdkJsonContext[key], key).toEqual(defaults[key]);
+    }
   });
 });
 
 describe('readSettings', () => {
   it('falls back to the defaults when the context is empty', () => {
-    expect(read({})).toEqual({ settings: defaultSettings, deployment: defaultDeploymentSettings });
+    expect(read({})).toEqual({
+      settings: defaultSettings,
+      deployment: { ...defaultDeploymentSettings, oldestMessageAgeAlarmSeconds: 66_797 },
+    });
+    expect(read({}).deployment).not.toHaveProperty('alarmEmail');
+    expect(defaultSettings.autoDisableAfterSeconds).toBe(432_000);
+  });
+
+  it('alarms on the oldest message an hour after the longest regular backoff', () => {
+    // 1m + 5m + 30m + 2h + 12h = 52,560 s, × 1.2 jitter, plus five 25 s dispatcher timeouts.
+    expect(deliveryWindowSeconds(defaultSettings)).toBeCloseTo(52_560 * 1.2 + 5 * 25);
+    expect(oldestMessageAgeAlarmDefault(defaultSettings)).toBe(Math.ceil(63_197 + 3600));
+    const short = read({ retrySchedule: ['10s'], maxAttempts: 3 });
+    expect(short.deployment.oldestMessageAgeAlarmSeconds).toBe(2 * (12 + 25) + 3600);
+    // Never beyond the queue's 14-day retention, where no message gets older.
+    // 3.5 h then 23 × 12 h: 15,145 s + 23 × 51,865 s = 1,208,040 s, within 14 days.
+    const long = read({ retrySchedule: ['3.5h', '12h'], maxAttempts: 25 });
+    expect(deliveryWindowSeconds(long.settings)).toBeCloseTo(1_208_040);
+    expect(long.deployment.oldestMessageAgeAlarmSeconds).toBe(14 * 86_400);
+    expect(read({ oldestMessageAgeAlarmSeconds: 86_400 }).deployment).toMatchObject({
+      oldestMessageAgeAlarmSeconds: 86_400,
+    });
   });
 
   it('accepts the strings that `cdk -c key=value` passes', () => {
@@ -41,10 +71,26 @@ describe('readSettings', () => {
       retrySchedule: '1s, 2s,5s',
       deletionProtection: 'false',
       logRetentionDays: '7',
+      autoDisableAfterSeconds: '86400',
+      failureRatioAlarmThreshold: '0.25',
+      deadLetterAlarmThreshold: '3',
+      latencyAlarmThresholdMs: '2500',
+      oldestMessageAgeAlarmSeconds: '7200',
+      alarmEmail: 'ops@example.com',
     });
     expect(settings.deliveryTimeoutSeconds).toBe(5);
     expect(settings.retrySchedule).toEqual(['1s', '2s', '5s']);
-    expect(deployment).toMatchObject({ deletionProtection: false, logRetentionDays: 7 });
+    expect(settings.autoDisableAfterSeconds).toBe(86_400);
+    expect(deployment).toEqual({
+      deletionProtection: false,
+      eventBusName: 'hookline',
+      logRetentionDays: 7,
+      failureRatioAlarmThreshold: 0.25,
+      deadLetterAlarmThreshold: 3,
+      latencyAlarmThresholdMs: 2500,
+      oldestMessageAgeAlarmSeconds: 7200,
+      alarmEmail: 'ops@example.com',
+    });
   });
 
   it('names every bad key at once', () => {
@@ -55,15 +101,21 @@ describe('readSettings', () => {
       deletionProtection: 'yes',
       eventBusName: 'aws.hooks',
       logRetentionDays: 31,
+      autoDisableAfterSeconds: 60,
+      failureRatioAlarmThreshold: 'half',
+      alarmEmail: 'ops',
     });
     const keys = problems.map((problem) => problem.split(':')[0]);
     expect(keys).toEqual([
       'retrySchedule',
       'maxAttempts',
       'deliveryTimeoutSeconds',
+      'autoDisableAfterSeconds',
       'deletionProtection',
       'eventBusName',
       'logRetentionDays',
+      'failureRatioAlarmThreshold',
+      'alarmEmail',
     ]);
   });
 
@@ -83,6 +135,39 @@ describe('readSettings', () => {
       /circuitBreakerCooldownSeconds: must be between 1 and 3600/,
     ],
     [{ circuitBreakerCooldownSeconds: '2h' }, /circuitBreakerCooldownSeconds: must be an integer/],
+    [
+      { autoDisableAfterSeconds: 3599 },
+      /autoDisableAfterSeconds: must be between 3600 and 2592000/,
+    ],
+    [
+      { autoDisableAfterSeconds: 31 * 86_400 },
+      /autoDisableAfterSeconds: must be between 3600 and 2592000/,
+    ],
+    [{ failureRatioAlarmThreshold: 1.5 }, /failureRatioAlarmThreshold: must be between 0 and 1/],
+    [{ failureRatioAlarmThreshold: -0.1 }, /failureRatioAlarmThreshold: must be between 0 and 1/],
+    [{ failureRatioAlarmThreshold: '' }, /failureRatioAlarmThreshold: must be a number/],
+    [{ deadLetterAlarmThreshold: 0 }, /deadLetterAlarmThreshold: must be between 1 and/],
+    [{ deadLetterAlarmThreshold: 1.5 }, /deadLetterAlarmThreshold: must be an integer/],
+    [{ latencyAlarmThresholdMs: 0 }, /latencyAlarmThresholdMs: must be between 1 and/],
+    [
+      { latencyAlarmThresholdMs: 15_000 },
+      /latencyAlarmThresholdMs: 15000 is not below the delivery timeout \(15 s\)/,
+    ],
+    [
+      { deliveryTimeoutSeconds: 5 },
+      /latencyAlarmThresholdMs: 5000 is not below the delivery timeout \(5 s\)/,
+    ],
+    [
+      { oldestMessageAgeAlarmSeconds: 15 * 86_400 },
+      /oldestMessageAgeAlarmSeconds: must be between 60 and 1209600/,
+    ],
+    [
+      { oldestMessageAgeAlarmSeconds: 3600 },
+      /oldestMessageAgeAlarmSeconds: 3600 is below the 63197 s a delivery can regularly spend in backoff/,
+    ],
+    [{ alarmEmail: 'ops@example' }, /alarmEmail: must be an email address/],
+    [{ alarmEmail: 'two words@example.com' }, /alarmEmail: must be an email address/],
+    [{ alarmEmail: 42 }, /alarmEmail: must be an email address/],
   ])('rejects %j', (context, message) => {
     expect(problemsOf(context).join('\n')).toMatch(message);
   });
@@ -97,8 +182,11 @@ describe('a context override', () => {
     maxReceiveCount: 8,
     circuitBreakerThreshold: 3,
     circuitBreakerCooldownSeconds: '120',
+    autoDisableAfterSeconds: 7200,
     eventBusName: 'acme-webhooks',
     logRetentionDays: 7,
+    // Below the 5 s delivery timeout, or the latency alarm could never fire.
+    latencyAlarmThresholdMs: 4000,
   };
   let t: StackTemplate;
   beforeAll(() => {
@@ -113,6 +201,7 @@ describe('a context override', () => {
         MAX_ATTEMPTS: '4',
         CIRCUIT_BREAKER_THRESHOLD: '3',
         CIRCUIT_BREAKER_COOLDOWN_SECONDS: '120',
+        AUTO_DISABLE_AFTER_SECONDS: '7200',
       });
     }
     expect(t.stack.functions).toHaveLength(5);

@@ -273,7 +273,7 @@ describe('functions', () => {
         ...settingsEnvironment(t.settings),
         ALLOW_PRIVATE_TARGETS: 'false',
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: `hookline-${name}`,
+        POWERTOOLS_SERVICE_NAME: 'hookline',
         POWERTOOLS_METRICS_NAMESPACE: 'Hookline',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         [queues.delivery.envVar]: ref(t.id(stack.pipeline.deliveryQueue)),
@@ -459,7 +459,7 @@ describe('API key authorizer', () => {
     expect(t.environment(fns().authorizer)).toMatchObject({
       [BOOTSTRAP_ADMIN_KEY_SECRET_ENV]: ref(t.id(t.stack.auth.bootstrapAdminKey)),
       [tables.apiKeys.envVar]: ref(t.id(t.stack.storage.tables.apiKeys)),
-      POWERTOOLS_SERVICE_NAME: 'hookline-authorizer',
+      POWERTOOLS_SERVICE_NAME: 'hookline',
     });
   });
 

@@ -14,6 +14,7 @@ import {
   MemoryDeliveryState,
   MemoryEndpoints,
   MemoryHealth,
+  MemoryObserver,
 } from '../support/memory';
 import { Receiver } from '../support/receiver';
 
@@ -42,6 +43,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
       deliveries: new MemoryDeliveryState(),
       deadLetters: new MemoryDeadLetters(),
       health: new MemoryHealth(),
+      observer: new MemoryObserver(),
       now: Date.now,
       random: () => 0.5,
       settings: {
@@ -50,6 +52,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
         timeoutMs: 500,
         userAgent: 'Hookline/test',
         circuit: { threshold: 100, cooldownMs: 30_000 },
+        autoDisableAfterMs: 5 * 86_400_000,
         ...overrides,
       },
     };
@@ -292,5 +295,52 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
       action: 'ack',
       reason: 'dead_lettered',
     });
+  });
+
+  it('reports every attempt, and disables an endpoint that kept failing past the window', async () => {
+    // Prepare
+    receiver.behave('/failing-for-days', () => ({ status: 500 }));
+    let now = Date.now();
+    const { deps, endpoint, message, collector } = setup('/failing-for-days', {
+      autoDisableAfterMs: 5000,
+      maxAttempts: 10,
+    });
+    const clocked = { ...deps, now: () => now };
+
+    // Act
+    const first = await dispatchDelivery(clocked, message, FIRST, collector);
+    now += 6000;
+    const later = await dispatchDelivery(
+      clocked,
+      { ...message, eventId: 'msg_later' },
+      FIRST,
+      collector,
+    );
+
+    // Assess
+    expect(first.action).toBe('retry');
+    expect(later).toEqual({ action: 'ack', reason: 'dead_lettered' });
+    expect(deps.endpoints.items.get(endpoint.id)).toMatchObject({
+      enabled: false,
+      disabledReason: 'failing',
+    });
+    expect(deps.observer.attempts.map((a) => a.ok)).toEqual([false, false]);
+    expect(deps.observer.events.map((e) => e.type)).toEqual(['disabled', 'dead_lettered']);
+    expect(deps.observer.events[0]?.detail).toMatchObject({ reason: 'failing', lastStatus: 500 });
+  });
+
+  it('reports recovery when a probe succeeds after the circuit opened', async () => {
+    let healthy = false;
+    receiver.behave('/comes-back', () => ({ status: healthy ? 200 : 503 }));
+    let now = Date.now();
+    const { deps, message, collector } = setup('/comes-back', {
+      circuit: { threshold: 1, cooldownMs: 1000 },
+    });
+    const clocked = { ...deps, now: () => now };
+    await dispatchDelivery(clocked, message, FIRST, collector);
+    healthy = true;
+    now += 1500;
+    await dispatchDelivery(clocked, { ...message, eventId: 'msg_back' }, FIRST, collector);
+    expect(deps.observer.events.map((e) => e.type)).toEqual(['recovered']);
   });
 });

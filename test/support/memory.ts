@@ -13,6 +13,7 @@ import type {
   DeadLetterQueue,
   DeadLetterReason,
   DeliveryMessage,
+  DeliveryObserver,
   DeliveryQueue,
   DeliveryStateRepository,
   EndpointHealthRepository,
@@ -197,4 +198,22 @@ export function anEndpoint(overrides: Partial<Endpoint> = {}): Endpoint {
     updatedAt: '2026-11-27T00:00:00.000Z',
     ...overrides,
   };
+}
+
+/** Records what the dispatcher reported, in order. */
+export class MemoryObserver implements DeliveryObserver {
+  readonly attempts: { endpointId: string; ok: boolean; latencyMs: number }[] = [];
+  readonly events: { type: string; detail: Record<string, unknown> }[] = [];
+  attempted(endpointId: string, outcome: { ok: boolean; latencyMs: number }) {
+    this.attempts.push({ endpointId, ...outcome });
+  }
+  async deadLettered(message: DeliveryMessage, reason: DeadLetterReason) {
+    this.events.push({ type: 'dead_lettered', detail: { eventId: message.eventId, ...reason } });
+  }
+  async endpointDisabled(endpoint: Pick<Endpoint, 'id'>, detail: Record<string, unknown>) {
+    this.events.push({ type: 'disabled', detail: { endpointId: endpoint.id, ...detail } });
+  }
+  async endpointRecovered(endpoint: Pick<Endpoint, 'id'>, detail: Record<string, unknown>) {
+    this.events.push({ type: 'recovered', detail: { endpointId: endpoint.id, ...detail } });
+  }
 }

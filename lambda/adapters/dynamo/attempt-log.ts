@@ -22,6 +22,23 @@ interface AttemptItem extends AttemptLogEntry {
   readonly eventIds: string[];
 }
 
+/** A stored row as the API shows it: one view per attempt. */
+function toViews(row: AttemptItem): AttemptView[] {
+  return row.attempts.map(
+    (a): AttemptView => ({
+      eventId: a.eventId,
+      eventType: a.type,
+      outcome: row.outcome,
+      at: row.at,
+      durationMs: a.durationMs,
+      ...(a.attempt !== undefined && { attempt: a.attempt }),
+      ...(a.status !== undefined && { status: a.status }),
+      ...(a.error !== undefined && { error: a.error }),
+      ...(a.excerpt !== undefined && { responseExcerpt: a.excerpt }),
+    }),
+  );
+}
+
 export class DynamoAttemptLog implements AttemptLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -61,25 +78,38 @@ export class DynamoAttemptLog implements AttemptLog {
         ExclusiveStartKey: decodeCursor(options.cursor),
       }),
     );
-    const items = ((result.Items ?? []) as AttemptItem[]).flatMap((row) =>
-      row.attempts.map(
-        (a): AttemptView => ({
-          eventId: a.eventId,
-          eventType: a.type,
-          outcome: row.outcome,
-          at: row.at,
-          durationMs: a.durationMs,
-          ...(a.attempt !== undefined && { attempt: a.attempt }),
-          ...(a.status !== undefined && { status: a.status }),
-          ...(a.error !== undefined && { error: a.error }),
-          ...(a.excerpt !== undefined && { responseExcerpt: a.excerpt }),
-        }),
-      ),
-    );
+    const items = ((result.Items ?? []) as AttemptItem[]).flatMap(toViews);
     return {
       items,
       ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
     };
+  }
+
+  /** Attempts since `since`, oldest first, reading at most `maxPages`; `complete` says if all. */
+  async since(
+    endpointId: string,
+    since: string,
+    maxPages: number,
+  ): Promise<{ items: AttemptView[]; complete: boolean }> {
+    const items: AttemptView[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'endpointId = :id AND attemptId >= :from',
+          ExpressionAttributeValues: {
+            ':id': endpointId,
+            ':from': ulid(Date.parse(since)).slice(0, 10),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((result.Items ?? []) as AttemptItem[]).flatMap(toViews));
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) return { items, complete: true };
+    }
+    return { items, complete: false };
   }
 
   /**

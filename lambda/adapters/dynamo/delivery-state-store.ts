@@ -130,6 +130,27 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository, D
     return found;
   }
 
+  /** When each delivery still dead-lettered for this endpoint was dead-lettered, since `since`. */
+  async deadLetteredSince(endpointId: string, since: string): Promise<string[]> {
+    const times: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'deadLetters',
+          KeyConditionExpression: 'dlqEndpointId = :id AND deadLetteredAt >= :since',
+          ExpressionAttributeValues: { ':id': endpointId, ':since': since },
+          ProjectionExpression: 'deadLetteredAt',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      times.push(...(result.Items ?? []).map((item) => item.deadLetteredAt as string));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return times;
+  }
+
   /** Every delivery record of one event, one per endpoint that ever failed. */
   async forEvent(eventId: string): Promise<DeliveryRecord[]> {
     const result = await this.client.send(

@@ -12,9 +12,15 @@ import { TENANT_PATTERN } from '../../domain/event';
 import { newEndpointId } from '../../domain/ids';
 import { parseReplayRequest } from '../../domain/job-requests';
 import { generateSecret } from '../../domain/signing';
+import { endpointStats, STATS_WINDOWS } from '../../domain/stats';
 import { readJsonBody } from '../http/middlewares';
 import { type HttpResult, json } from '../http/response';
-import { attemptLog, endpointRepository, runtimeSettings } from '../wiring';
+import {
+  attemptLog,
+  deliveryStateRepository,
+  endpointRepository,
+  runtimeSettings,
+} from '../wiring';
 import { findEndpoint, jobView, paging, type RouteEvent, startJobOnce } from './shared';
 
 const MAX_ENDPOINT_BODY_BYTES = 16 * 1024;
@@ -117,4 +123,24 @@ export async function replayToEndpoint(event: RouteEvent): Promise<HttpResult> {
   const spec = parseReplayRequest(readJsonBody(event, 16 * 1024), endpoint, Date.now());
   const job = await startJobOnce(event, spec);
   return json(202, jobView(job), { location: `/v1/jobs/${job.id}` });
+}
+
+/** Pages of the attempt log read for a day's stats: enough for about a million attempts. */
+const STATS_MAX_PAGES = 200;
+
+/** Deliveries, success ratio, latency percentiles and dead letters, last hour and day. */
+export async function endpointStatsRoute(event: RouteEvent): Promise<HttpResult> {
+  const endpoint = await findEndpoint(event);
+  const now = Date.now();
+  const since = new Date(now - STATS_WINDOWS.lastDay).toISOString();
+  const [attempts, deadLetters] = await Promise.all([
+    attemptLog().since(endpoint.id, since, STATS_MAX_PAGES),
+    deliveryStateRepository().deadLetteredSince(endpoint.id, since),
+  ]);
+  return json(200, {
+    endpointId: endpoint.id,
+    ...endpointStats(attempts.items, deadLetters, now),
+    // False when the day held more attempts than were read: the figures are then a sample.
+    complete: attempts.complete,
+  });
 }

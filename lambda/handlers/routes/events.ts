@@ -2,6 +2,7 @@ import { catalog, EVENT_TYPE_PATTERN } from '../../domain/catalog';
 import { BadRequestError, NotFoundError } from '../../domain/errors';
 import { DEFAULT_TENANT, TENANT_PATTERN } from '../../domain/event';
 import { EVENT_ID_PATTERN } from '../../domain/ids';
+import { parseInstant } from '../../domain/validation';
 import { type HttpResult, json } from '../http/response';
 import { attemptLog, deliveryStateRepository, eventRepository } from '../wiring';
 import { paging, type RouteEvent } from './shared';
@@ -47,17 +48,16 @@ export async function getEvent(event: RouteEvent): Promise<HttpResult> {
   return json(200, { ...view, deliveries });
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
 function instantParam(event: RouteEvent, name: 'since' | 'until'): string | undefined {
   const value = event.queryStringParameters?.[name];
   if (value === undefined) return undefined;
-  if (!ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+  const instant = parseInstant(value);
+  if (instant === undefined) {
     throw new BadRequestError(`invalid ${name}`, [
       { field: name, message: 'must be an ISO-8601 date-time with a zone' },
     ]);
   }
-  return new Date(value).toISOString();
+  return instant;
 }
 
 /** `GET /v1/events?tenant=&type=&since=&until=`: newest first, paged; summaries only. */

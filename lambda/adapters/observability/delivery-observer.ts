@@ -1,0 +1,106 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metricNames, operationalEvents } from '../../../lib/resources';
+import type { Endpoint } from '../../domain/endpoint';
+import type { DeadLetterReason, DeliveryMessage, DeliveryObserver } from '../../domain/ports';
+import { logger } from '../logger';
+import type { OperationalEventPublisher } from './operational-events';
+
+const newMetrics = () =>
+  new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
+
+/**
+ * Collects one dispatcher invocation's metrics and writes them as EMF when flushed: one line
+ * per endpoint with {service, EndpointId}, and one with {service} for overall latency.
+ * Made per invocation: it holds the batch's figures.
+ */
+export class BatchDeliveryObserver implements DeliveryObserver {
+  private readonly attempts = new Map<string, { ok: boolean; latencyMs: number }[]>();
+  private readonly deadLetters = new Map<string, number>();
+
+  constructor(private readonly events: OperationalEventPublisher) {}
+
+  attempted(endpointId: string, outcome: { ok: boolean; latencyMs: number }): void {
+    const list = this.attempts.get(endpointId) ?? [];
+    list.push(outcome);
+    this.attempts.set(endpointId, list);
+    if (!outcome.ok) {
+      logger.info('delivery attempt failed', { endpointId, latencyMs: outcome.latencyMs });
+    }
+  }
+
+  async deadLettered(message: DeliveryMessage, reason: DeadLetterReason): Promise<void> {
+    this.deadLetters.set(message.endpointId, (this.deadLetters.get(message.endpointId) ?? 0) + 1);
+    logger.warn('delivery dead-lettered', {
+      eventId: message.eventId,
+      endpointId: message.endpointId,
+      reason: reason.reason,
+      attempts: reason.attempts,
+    });
+    await this.events.publish(operationalEvents.deadLettered, {
+      eventId: message.eventId,
+      eventType: message.type,
+      endpointId: message.endpointId,
+      tenant: message.tenant,
+      ...reason,
+    });
+  }
+
+  async endpointDisabled(
+    endpoint: Pick<Endpoint, 'id' | 'tenant' | 'url'>,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    logger.warn('endpoint disabled', { endpointId: endpoint.id, ...detail });
+    await this.events.publish(operationalEvents.endpointDisabled, {
+      endpointId: endpoint.id,
+      tenant: endpoint.tenant,
+      url: endpoint.url,
+      ...detail,
+    });
+  }
+
+  async endpointRecovered(
+    endpoint: Pick<Endpoint, 'id' | 'tenant' | 'url'>,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    logger.info('endpoint recovered', { endpointId: endpoint.id });
+    await this.events.publish(operationalEvents.endpointRecovered, {
+      endpointId: endpoint.id,
+      tenant: endpoint.tenant,
+      url: endpoint.url,
+      ...detail,
+    });
+  }
+
+  /** Writes the batch's metrics; nothing is written for a batch that made no attempt. */
+  flush(): void {
+    const endpointIds = new Set([...this.attempts.keys(), ...this.deadLetters.keys()]);
+    const overall = newMetrics();
+    for (const endpointId of endpointIds) {
+      const metrics = newMetrics();
+      metrics.addDimension(metricNames.endpointDimension, endpointId);
+      for (const { ok, latencyMs } of this.attempts.get(endpointId) ?? []) {
+        metrics.addMetric(metricNames.attempts, MetricUnit.Count, 1);
+        metrics.addMetric(metricNames.failures, MetricUnit.Count, ok ? 0 : 1);
+        if (ok) metrics.addMetric(metricNames.successes, MetricUnit.Count, 1);
+        metrics.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
+        overall.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
+      }
+      const dead = this.deadLetters.get(endpointId);
+      if (dead) metrics.addMetric(metricNames.deadLettered, MetricUnit.Count, dead);
+      metrics.publishStoredMetrics();
+    }
+    if (overall.hasStoredMetrics()) overall.publishStoredMetrics();
+  }
+}
+
+/** `EventsPublished` per event type, without the endpoint dimension. */
+export function recordPublished(types: readonly string[]): void {
+  const counts = new Map<string, number>();
+  for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
+  for (const [type, count] of counts) {
+    const metrics = newMetrics();
+    metrics.addDimension(metricNames.eventTypeDimension, type);
+    metrics.addMetric(metricNames.eventsPublished, MetricUnit.Count, count);
+    metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,42 @@
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { operationalEvents } from '../../../lib/resources';
+import { logger } from '../logger';
+
+export type OperationalDetailType =
+  | typeof operationalEvents.deadLettered
+  | typeof operationalEvents.endpointDisabled
+  | typeof operationalEvents.endpointRecovered;
+
+/** Puts Hookline's own events on its bus, where operators route them with rules. */
+export class OperationalEventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  /** Never throws: an event that cannot be put is logged, the delivery goes on. */
+  async publish(detailType: OperationalDetailType, detail: Record<string, unknown>): Promise<void> {
+    try {
+      const result = await this.client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: this.busName,
+              Source: operationalEvents.source,
+              DetailType: detailType,
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
+      if (result.FailedEntryCount) {
+        logger.error('operational event refused by the bus', {
+          detailType,
+          errorCode: result.Entries?.[0]?.ErrorCode,
+        });
+      }
+    } catch (error) {
+      logger.error('operational event not published', { detailType, error: error as Error });
+    }
+  }
+}
