@@ -1,6 +1,21 @@
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
-const nextUlid = monotonicFactory();
+/**
+ * Cryptographic randomness drawn from a pooled buffer: the library's default asks the
+ * system for one byte per character, which cost more than signing a webhook.
+ */
+const pool = new Uint32Array(1024);
+let next = pool.length;
+function pooledRandom(): number {
+  if (next === pool.length) {
+    randomFillSync(pool);
+    next = 0;
+  }
+  return (pool[next++] as number) / 0x1_0000_0000;
+}
+
+const nextUlid = monotonicFactory(pooledRandom);
 
 export const newUlid = (): string => nextUlid();
 export const newEventId = (): string => `msg_${nextUlid()}`;

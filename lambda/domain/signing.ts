@@ -1,4 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** Standard Webhooks v1 signing: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. */
 
@@ -8,9 +14,19 @@ export function generateSecret(): string {
   return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
 }
 
-function secretKey(secret: string): Buffer {
-  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  return Buffer.from(encoded, 'base64');
+/** Decoded keys per secret: a dispatcher signs with the same few secrets all day. */
+const keys = new Map<string, KeyObject>();
+const MAX_CACHED_KEYS = 10_000;
+
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+    key = createSecretKey(Buffer.from(encoded, 'base64'));
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 export function signPayload(secret: string, id: string, timestamp: number, body: string): string {

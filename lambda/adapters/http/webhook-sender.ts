@@ -145,7 +145,14 @@ export class UndiciWebhookSender implements WebhookSender {
         bodyTimeout: input.timeoutMs,
         signal: abort,
       });
-      const excerpt = await readExcerpt(response.body, RESPONSE_EXCERPT_BYTES).catch(() => '');
+      // Only failures keep a response excerpt; a success's body is drained unread.
+      const excerpt =
+        response.statusCode < 300
+          ? await response.body.dump().then(
+              () => '',
+              () => '',
+            )
+          : await readExcerpt(response.body, RESPONSE_EXCERPT_BYTES).catch(() => '');
       const retryAfter = response.headers['retry-after'];
       return {
         status: response.statusCode,

@@ -1,0 +1,75 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort } from 'node:worker_threads';
+import type { Behaviour, ReceiverCommand, ReceiverRecord } from './receiver';
+
+/**
+ * The benchmark receiver, in its own thread so that it does not share an event loop with the
+ * sender it measures. Lean on purpose: it keeps no bodies or headers, only what a figure needs.
+ */
+const port = parentPort;
+if (!port) throw new Error('receiver-worker runs as a worker thread');
+
+const behaviours = new Map<string, Behaviour>();
+const counts = new Map<string, number>();
+const hanging = new Set<ServerResponse>();
+let records: ReceiverRecord[] = [];
+let recording = false;
+
+const server = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    const at = Date.now();
+    const path = request.url ?? '/';
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    if (recording) {
+      const id = request.headers['webhook-id'];
+      records.push([path, typeof id === 'string' ? id : '', at]);
+    }
+    const behaviour = behaviours.get(path);
+    if (behaviour?.hang) {
+      hanging.add(response);
+      response.on('close', () => hanging.delete(response));
+      return;
+    }
+    if (behaviour?.delayMs) {
+      setTimeout(() => response.writeHead(204).end(), behaviour.delayMs);
+      return;
+    }
+    response.writeHead(204).end();
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.headersTimeout = 65_000;
+server.requestTimeout = 0;
+
+server.listen(0, '127.0.0.1', () => {
+  port.postMessage({ ready: (server.address() as AddressInfo).port });
+});
+
+port.on('message', (command: ReceiverCommand) => {
+  const reply = (value: unknown) => port.postMessage({ id: command.id, value });
+  switch (command.cmd) {
+    case 'behave':
+      if (command.behaviour) behaviours.set(command.path, command.behaviour);
+      else behaviours.delete(command.path);
+      reply(true);
+      break;
+    case 'record':
+      recording = command.on;
+      if (command.on) records = [];
+      reply(true);
+      break;
+    case 'collect':
+      reply(records);
+      break;
+    case 'counts':
+      reply(Object.fromEntries(counts));
+      break;
+    case 'stop':
+      for (const response of hanging) response.destroy();
+      server.closeAllConnections();
+      server.close(() => reply(true));
+      break;
+  }
+});
