@@ -272,5 +272,5 @@ describe('auto-disable after failing for the configured time, and recovery', () 
       events.find((e) => e['detail-type'] === 'hookline.endpoint.recovered')?.detail,
     ).toMatchObject({ endpointId: endpoint.id });
     expect(receiver.accepted('/flapping').length).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  }, 90_000);
 });

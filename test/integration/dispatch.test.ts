@@ -343,4 +343,31 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     await dispatchDelivery(clocked, { ...message, eventId: 'msg_back' }, FIRST, collector);
     expect(deps.observer.events.map((e) => e.type)).toEqual(['recovered']);
   });
+
+  it('lets the next probe through at once after a failed probe reopened the circuit', async () => {
+    // Prepare
+    receiver.behave('/still-down', () => ({ status: 502 }));
+    let now = Date.now();
+    const { deps, message, collector } = setup('/still-down', {
+      circuit: { threshold: 1, cooldownMs: 1000 },
+      maxAttempts: 10,
+    });
+    const clocked = { ...deps, now: () => now };
+    await dispatchDelivery(clocked, message, FIRST, collector);
+    now += 1500;
+    await dispatchDelivery(clocked, { ...message, eventId: 'msg_probe_1' }, FIRST, collector);
+    now += 2500; // past the doubled cool-down, well inside the first probe's lease
+
+    // Act
+    const secondProbe = await dispatchDelivery(
+      clocked,
+      { ...message, eventId: 'msg_probe_2' },
+      FIRST,
+      collector,
+    );
+
+    // Assess
+    expect(secondProbe).toMatchObject({ action: 'retry', cause: 'failed' });
+    expect(receiver.to('/still-down').map((r) => r.headers['webhook-id'])).toContain('msg_probe_2');
+  });
 });

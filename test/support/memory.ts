@@ -72,8 +72,9 @@ export class MemoryHealth implements EndpointHealthRepository {
   }
   async recordFailure(endpointId: string, now: number, settings: CircuitSettings) {
     const before = this.circuits.get(endpointId);
+    const { probeUntil: _, ...rest } = before ?? { consecutiveFailures: 0 };
     let state: CircuitState = {
-      ...before,
+      ...rest,
       consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1,
       failingSince: before?.failingSince ?? now,
     };

@@ -52,7 +52,8 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
         TableName: this.tableName,
         Key: { endpointId, key: CIRCUIT_KEY },
         UpdateExpression:
-          'ADD consecutiveFailures :one SET failingSince = if_not_exists(failingSince, :now), lastFailureAt = :now',
+          // A failed attempt also ends any probe, so the next probe need not wait out its lease.
+          'ADD consecutiveFailures :one SET failingSince = if_not_exists(failingSince, :now), lastFailureAt = :now REMOVE probeUntil',
         ExpressionAttributeValues: { ':one': 1, ':now': now },
         ReturnValues: 'ALL_NEW',
       }),
