@@ -231,7 +231,7 @@ describe('auto-disable after failing for the configured time, and recovery', () 
     let state = { enabled: true, disabledReason: undefined as string | undefined };
     const disabled = await waitFor(
       () => !state.enabled,
-      30_000,
+      40_000,
       async () => {
         state = (await (
           await system.request('GET', `/v1/endpoints/${endpoint.id}`)
