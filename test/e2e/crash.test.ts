@@ -1,8 +1,8 @@
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { type ReceivedRequest, Receiver, waitFor } from '../support/receiver';
+import { verifyDelivery } from '../support/webhooks';
 
 interface CreatedEndpoint {
   id: string;
@@ -113,11 +113,7 @@ describe('the local dispatcher is killed mid-batch and restarted; nothing is los
     expect(receiver.requests.length).toBeGreaterThanOrEqual(EVENTS * PATHS.length);
     for (const request of receiver.requests) {
       const endpoint = endpoints.get(request.path) as CreatedEndpoint;
-      const verified = new Webhook(endpoint.secret).verify(request.body, {
-        'webhook-id': String(request.headers['webhook-id']),
-        'webhook-timestamp': String(request.headers['webhook-timestamp']),
-        'webhook-signature': String(request.headers['webhook-signature']),
-      });
+      const verified = verifyDelivery(endpoint.secret, request);
       expect(verified).toBeTruthy();
     }
   });

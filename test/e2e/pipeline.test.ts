@@ -1,9 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { Receiver, waitFor } from '../support/receiver';
+import { verifyDelivery } from '../support/webhooks';
 
 interface CreatedEndpoint {
   id: string;
@@ -174,11 +174,7 @@ describe('publish → store → sign → deliver, in local mode', () => {
   it('signs every delivery so the standardwebhooks library verifies it', () => {
     for (const request of receiver.requests) {
       const endpoint = endpoints.get(request.path) as CreatedEndpoint;
-      const verified = new Webhook(endpoint.secret).verify(request.body, {
-        'webhook-id': String(request.headers['webhook-id']),
-        'webhook-timestamp': String(request.headers['webhook-timestamp']),
-        'webhook-signature': String(request.headers['webhook-signature']),
-      });
+      const verified = verifyDelivery(endpoint.secret, request);
       expect(verified).toBeTruthy();
     }
   });

@@ -1,8 +1,8 @@
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { type ReceivedRequest, Receiver, waitFor } from '../support/receiver';
+import { verifyDelivery } from '../support/webhooks';
 
 interface CreatedEndpoint {
   id: string;
@@ -66,11 +66,7 @@ describe('replaying a time range re-delivers exactly the events of that range an
     return job as Job;
   };
   const verifies = (request: ReceivedRequest) =>
-    new Webhook(endpoints.get(request.path)?.secret as string).verify(request.body, {
-      'webhook-id': String(request.headers['webhook-id']),
-      'webhook-timestamp': String(request.headers['webhook-timestamp']),
-      'webhook-signature': String(request.headers['webhook-signature']),
-    });
+    verifyDelivery(endpoints.get(request.path)?.secret as string, request);
 
   beforeAll(async () => {
     // Prepare: three endpoints of one tenant, all subscribed to everything; C fails a known

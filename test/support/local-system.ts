@@ -47,34 +47,31 @@ export async function startLocalSystem(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  const output = collectOutput(child);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
 
   const apiUrl = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`local mode did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => fail(new Error(`local mode did not start:\n${output()}`)),
+      30_000,
+    );
     const check = () => {
-      const match = /HOOKLINE_READY (\S+)/.exec(output);
+      const match = /HOOKLINE_READY (\S+)/.exec(output());
       if (match?.[1]) {
         clearTimeout(timer);
         done(match[1]);
       }
     };
     child.stdout?.on('data', check);
-    void exited.then((code) => fail(new Error(`local mode exited with ${code}:\n${output}`)));
+    void exited.then((code) => fail(new Error(`local mode exited with ${code}:\n${output()}`)));
   });
 
   return {
     apiUrl,
-    dynamoEndpoint: /DynamoDB\s+(\S+)/.exec(output)?.[1] ?? '',
+    dynamoEndpoint: /DynamoDB\s+(\S+)/.exec(output())?.[1] ?? '',
     apiKey,
     dataDir,
-    output: () => output,
+    output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       return exited;
@@ -110,14 +107,19 @@ export async function runCli(system: LocalSystem, args: string[]): Promise<strin
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  const output = collectOutput(child);
   const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`hookline ${args.join(' ')} exited ${code}: ${output}`);
-  return output;
+  if (code !== 0) throw new Error(`hookline ${args.join(' ')} exited ${code}: ${output()}`);
+  return output();
+}
+
+/** Everything a child process writes to stdout and stderr, as it arrives. */
+function collectOutput(child: ChildProcess): () => string {
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => output;
 }

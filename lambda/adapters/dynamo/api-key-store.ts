@@ -21,6 +21,15 @@ export interface ApiKeyRecord {
 export const hashApiKey = (key: string): string =>
   createHash('sha256').update(key).digest('base64url');
 
+/** Random characters of a key kept for recognising it: enough to tell keys apart, not to use one. */
+const PREFIX_RANDOM_CHARS = 6;
+
+/** `hk_publish_Ab12Cd`: the scope part and the first random characters. */
+export function keyPrefix(key: string): string {
+  const scopePart = /^hk_(admin|publish)_/.exec(key)?.[0] ?? '';
+  return key.slice(0, scopePart.length + PREFIX_RANDOM_CHARS);
+}
+
 export const generateApiKey = (scope: ApiKeyScope): string =>
   `hk_${scope}_${randomBytes(24).toString('base64url')}`;
 
@@ -42,7 +51,7 @@ export class DynamoApiKeyRepository {
     const record: ApiKeyRecord = {
       keyHash: hashApiKey(key),
       scope,
-      prefix: key.slice(0, 12),
+      prefix: keyPrefix(key),
       createdAt: new Date().toISOString(),
       ...(description !== undefined && { description }),
     };
@@ -68,7 +77,7 @@ export class DynamoApiKeyRepository {
   async revoke(keyOrPrefix: string): Promise<ApiKeyRecord> {
     const records = await this.list();
     const exact = records.find((r) => r.keyHash === hashApiKey(keyOrPrefix));
-    // Only 12 characters are stored, so a longer prefix is matched on those.
+    // Only the prefix is stored, so a longer given prefix is matched on that.
     const matches = exact
       ? [exact]
       : records.filter((r) => r.prefix.startsWith(keyOrPrefix) || keyOrPrefix.startsWith(r.prefix));
