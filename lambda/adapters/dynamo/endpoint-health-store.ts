@@ -18,6 +18,7 @@ const CIRCUIT_CACHE_MS = 1000;
  */
 export class DynamoEndpointHealth implements EndpointHealthRepository {
   private readonly cache = new Map<string, { state: CircuitState | undefined; until: number }>();
+  private readonly reads = new Map<string, Promise<CircuitState | undefined>>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -32,6 +33,16 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
   async circuit(endpointId: string): Promise<CircuitState | undefined> {
     const hit = this.cache.get(endpointId);
     if (hit && hit.until > this.now()) return hit.state;
+    // Concurrent deliveries to one endpoint share a single read when the cache runs out.
+    let pending = this.reads.get(endpointId);
+    if (!pending) {
+      pending = this.readCircuit(endpointId).finally(() => this.reads.delete(endpointId));
+      this.reads.set(endpointId, pending);
+    }
+    return pending;
+  }
+
+  private async readCircuit(endpointId: string): Promise<CircuitState | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { endpointId, key: CIRCUIT_KEY } }),
     );

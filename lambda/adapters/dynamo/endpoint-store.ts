@@ -154,7 +154,11 @@ export class DynamoEndpointRepository
  * change (disable, rotation) may take that long to reach it.
  */
 export class CachedEndpointReader implements EndpointReader, EndpointControl {
-  private readonly cache = new Map<string, { value: Endpoint | undefined; until: number }>();
+  // Promises are cached, so the deliveries of one batch share a single read on a miss.
+  private readonly cache = new Map<
+    string,
+    { value: Promise<Endpoint | undefined>; until: number }
+  >();
 
   constructor(
     private readonly source: EndpointReader & EndpointControl,
@@ -166,8 +170,12 @@ export class CachedEndpointReader implements EndpointReader, EndpointControl {
     const key = `${tenant}\u0000${id}`;
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.value;
-    const value = await this.source.getForDelivery(tenant, id);
+    const value = this.source.getForDelivery(tenant, id);
     this.cache.set(key, { value, until: this.now() + this.ttlMs });
+    // A failed read is not kept: the next delivery tries again.
+    value.catch(() => {
+      if (this.cache.get(key)?.value === value) this.cache.delete(key);
+    });
     return value;
   }
 
