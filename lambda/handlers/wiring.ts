@@ -60,14 +60,15 @@ export const eventRepository = once(
 
 export const deliveryQueue = once(() => new SqsDeliveryQueue(sqs(), queueUrlOf(queues.delivery)));
 
+export const idempotencyRepository = once(
+  () => new DynamoIdempotencyRepository(dynamoDocumentClient(), tableNameOf(tables.idempotency)),
+);
+
 export const publishDependencies = once(
   (): PublishDependencies => ({
     endpoints: endpointRepository(),
     events: eventRepository(),
-    idempotency: new DynamoIdempotencyRepository(
-      dynamoDocumentClient(),
-      tableNameOf(tables.idempotency),
-    ),
+    idempotency: idempotencyRepository(),
     queue: deliveryQueue(),
     now: Date.now,
   }),

@@ -3,7 +3,7 @@ import { metricNames, operationalEvents } from '../../../lib/resources';
 import type { Endpoint } from '../../domain/endpoint';
 import type { DeadLetterReason, DeliveryMessage, DeliveryObserver } from '../../domain/ports';
 import { logger } from '../logger';
-import type { OperationalEventPublisher } from './operational-events';
+import type { OperationalDetailType, OperationalEventPublisher } from './operational-events';
 
 const newMetrics = () =>
   new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
@@ -50,12 +50,7 @@ export class BatchDeliveryObserver implements DeliveryObserver {
     detail: Record<string, unknown>,
   ): Promise<void> {
     logger.warn('endpoint disabled', { endpointId: endpoint.id, ...detail });
-    await this.events.publish(operationalEvents.endpointDisabled, {
-      endpointId: endpoint.id,
-      tenant: endpoint.tenant,
-      url: endpoint.url,
-      ...detail,
-    });
+    await this.endpointEvent(operationalEvents.endpointDisabled, endpoint, detail);
   }
 
   async endpointRecovered(
@@ -63,7 +58,15 @@ export class BatchDeliveryObserver implements DeliveryObserver {
     detail: Record<string, unknown>,
   ): Promise<void> {
     logger.info('endpoint recovered', { endpointId: endpoint.id });
-    await this.events.publish(operationalEvents.endpointRecovered, {
+    await this.endpointEvent(operationalEvents.endpointRecovered, endpoint, detail);
+  }
+
+  private endpointEvent(
+    detailType: OperationalDetailType,
+    endpoint: Pick<Endpoint, 'id' | 'tenant' | 'url'>,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    return this.events.publish(detailType, {
       endpointId: endpoint.id,
       tenant: endpoint.tenant,
       url: endpoint.url,

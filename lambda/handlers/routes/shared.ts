@@ -5,7 +5,7 @@ import { BadRequestError, IdempotencyConflictError, NotFoundError } from '../../
 import { ENDPOINT_ID_PATTERN, newUlid } from '../../domain/ids';
 import { type Job, type JobSpec, startJob } from '../../domain/jobs';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/publish';
-import { endpointRepository, jobDependencies, publishDependencies } from '../wiring';
+import { endpointRepository, idempotencyRepository, jobDependencies } from '../wiring';
 
 export type RouteEvent = APIGatewayProxyEventV2 & { pathParameters?: Record<string, string> };
 
@@ -42,7 +42,7 @@ export async function startJobOnce(event: RouteEvent, spec: JobSpec): Promise<Jo
   const id = `job_${newUlid()}`;
   if (key === undefined) return startJob(deps, id, spec);
   const requestHash = createHash('sha256').update(JSON.stringify(spec)).digest('base64url');
-  const existing = await publishDependencies().idempotency.claim(
+  const existing = await idempotencyRepository().claim(
     { key: `job#${key}`, eventId: id, requestHash, lockedUntil: 0 },
     IDEMPOTENCY_TTL_SECONDS,
   );
