@@ -1,7 +1,8 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { queues } from '../lib/resources';
+import { type QueueName, queues } from '#shared/queues';
+import type { LocalHookline } from '../lib/local/runtime';
 import { DynamoMeter } from './dynamo-meter';
 
 /**
@@ -64,16 +65,19 @@ export class AwsMeter {
   private problems: string[] = [];
   private readonly inFlight = new Map<string, { fn: string; start: number }>();
   private readonly queueByUrl = new Map<string, string>();
-  private readonly dynamo = new DynamoMeter({
-    add: (row, units, items, bytes) => this.add(row, units, items, bytes),
-    problem: (text) => this.problems.push(text),
-  });
+  private readonly dynamo: DynamoMeter;
 
-  constructor() {
-    for (const queue of Object.values(queues)) {
-      const url = process.env[queue.envVar];
-      if (url) this.queueByUrl.set(url, queue.name);
+  constructor(local: Pick<LocalHookline, 'queueUrls' | 'tableNames' | 'dynamoEndpoint'>) {
+    for (const [name, url] of Object.entries(local.queueUrls)) {
+      this.queueByUrl.set(url, queues[name as QueueName].name);
     }
+    this.dynamo = new DynamoMeter(
+      {
+        add: (row, units, items, bytes) => this.add(row, units, items, bytes),
+        problem: (text) => this.problems.push(text),
+      },
+      local,
+    );
   }
 
   private add(

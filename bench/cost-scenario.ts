@@ -19,12 +19,11 @@ await scenarioMain(async (args, output) => {
     settings: { retrySchedule: ['1s'] },
     log: () => {},
   });
-  // The same module instances as the handlers: everything runs in this process.
-  const clients = await import('../lambda/adapters/aws-clients');
-  const meter = new AwsMeter();
-  meter.attachDynamo(clients.dynamoDocumentClient());
-  meter.attachSqs(clients.sqs());
-  meter.attachEventBridge(clients.eventBridge());
+  // The clients the handlers use: everything runs in this process.
+  const meter = new AwsMeter(system);
+  meter.attachDynamo(system.clients.dynamo);
+  meter.attachSqs(system.clients.sqs);
+  meter.attachEventBridge(system.clients.eventBridge);
   const api = new Api(system.apiUrl, system.apiKey);
 
   try {

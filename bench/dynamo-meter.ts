@@ -1,7 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { type TableDefinition, tables } from '../lib/resources';
+import { type TableDefinition, type TableName, tables } from '#shared/tables';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/tables';
 import type { Input, Output, Row, Stack } from './aws-meter';
 import { type Item, indexWriteUnits, itemSize, keyOf, readUnits, writeUnits } from './dynamo-units';
 
@@ -32,18 +33,17 @@ export class DynamoMeter {
   private readonly tableByName = new Map<string, TableDefinition>();
   private readonly side: DynamoDBClient;
 
-  constructor(private readonly sink: DynamoSink) {
-    for (const table of Object.values(tables) as TableDefinition[]) {
-      const name = process.env[table.envVar];
-      if (name) this.tableByName.set(name, table);
+  constructor(
+    private readonly sink: DynamoSink,
+    local: { readonly dynamoEndpoint: string; readonly tableNames: Record<TableName, string> },
+  ) {
+    for (const [name, table] of Object.entries(tables) as [TableName, TableDefinition][]) {
+      this.tableByName.set(local.tableNames[name], table);
     }
     this.side = new DynamoDBClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      credentials: {
-        accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-        secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      },
+      endpoint: local.dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
     });
   }
 

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { IndexDefinition, TableDefinition } from '../lib/resources';
+import type { IndexDefinition, TableDefinition } from '#shared/tables';
 
 /**
  * DynamoDB on-demand capacity arithmetic, from item sizes (AWS "Item sizes and formats" and

@@ -88,6 +88,7 @@ export function captureOutput() {
     }
     return true;
   };
+  const original = { stdout: process.stdout.write, stderr: process.stderr.write };
   process.stdout.write = capture as typeof process.stdout.write;
   process.stderr.write = capture as typeof process.stderr.write;
   return {
@@ -96,6 +97,11 @@ export function captureOutput() {
       figures.bytes = 0;
       figures.emfBytes = 0;
       figures.lines = 0;
+    },
+    /** Lets output through to the terminal again. */
+    restore() {
+      process.stdout.write = original.stdout;
+      process.stderr.write = original.stderr;
     },
   };
 }

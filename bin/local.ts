@@ -1,5 +1,5 @@
+import { localSettingEnvName, readSettings, SettingsError } from '#shared/settings';
 import { startLocal } from '../lib/local/runtime';
-import type { HooklineSettings } from '../lib/resources';
 
 /** `npm start`: the whole of Hookline on this machine, no AWS account needed. */
 
@@ -10,31 +10,13 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** Whole-number settings and the variable that overrides each. */
-const NUMBER_SETTINGS = {
-  HOOKLINE_MAX_ATTEMPTS: 'maxAttempts',
-  HOOKLINE_DELIVERY_TIMEOUT_SECONDS: 'deliveryTimeoutSeconds',
-  HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: 'circuitBreakerThreshold',
-  HOOKLINE_CIRCUIT_BREAKER_COOLDOWN_SECONDS: 'circuitBreakerCooldownSeconds',
-  HOOKLINE_AUTO_DISABLE_AFTER_SECONDS: 'autoDisableAfterSeconds',
-} as const satisfies Record<string, keyof HooklineSettings>;
-
-const settings: { -readonly [K in keyof HooklineSettings]?: HooklineSettings[K] } = {};
-for (const [variable, key] of Object.entries(NUMBER_SETTINGS)) {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') continue;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    fail(`${variable} must be a whole number of at least 1`);
-  settings[key] = value;
-}
-if (env.HOOKLINE_RETRY_SCHEDULE) {
-  const schedule = env.HOOKLINE_RETRY_SCHEDULE.split(',').map((s) => s.trim());
-  if (schedule.some((d) => !/^\d+(ms|s|m|h)$/.test(d))) {
-    fail('HOOKLINE_RETRY_SCHEDULE must be delays like 1s,5s,30s');
-  }
-  settings.retrySchedule = schedule;
-}
+// Any setting of cdk.json can be given as HOOKLINE_<NAME>, checked by the same rules.
+const read = readSettings((key) => env[localSettingEnvName(key)] || undefined, {
+  profile: 'local',
+  label: localSettingEnvName,
+});
+if (read.problems.length > 0) fail(new SettingsError(read.problems, 'the environment').message);
+const settings = read.values;
 const port = Number(env.HOOKLINE_PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   fail('HOOKLINE_PORT must be a port number (0 picks a free one)');

@@ -14,7 +14,8 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type FunctionName, metricNames } from './resources';
+import type { FunctionName } from '#shared/functions';
+import { metricNames } from '#shared/metrics';
 
 /** Repository root: handler entries and the lock file are resolved from here, not from cwd. */
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');

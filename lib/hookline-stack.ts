@@ -9,6 +9,11 @@ import {
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { eventBus } from '#shared/bus';
+import { type FunctionName, functionEnv } from '#shared/functions';
+import { deadLetterQueueNames, type QueueName, queues } from '#shared/queues';
+import { type HooklineSettings, settingsEnvironment } from '#shared/settings';
+import { type TableName, tables } from '#shared/tables';
 import { Api } from './constructs/api';
 import { ApiKeyAuth } from './constructs/auth';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
@@ -17,15 +22,6 @@ import { Monitoring } from './constructs/monitoring';
 import { Replay } from './constructs/replay';
 import { Storage } from './constructs/storage';
 import type { SharedFunctionProps } from './hookline-function';
-import {
-  eventBus,
-  type FunctionName,
-  type HooklineSettings,
-  queues,
-  settingsEnv,
-  settingsEnvironment,
-  tables,
-} from './resources';
 import {
   type DeploymentSettings,
   defaultDeploymentSettings,
@@ -96,48 +92,63 @@ export class HooklineStack extends Stack {
       publishers: [this.pipeline.dispatcher],
     });
 
-    const environment: Record<string, string> = {
-      ...Object.fromEntries(
-        Object.entries(tables).map(([name, table]) => [
-          table.envVar,
-          this.storage.tables[name as keyof typeof tables].tableName,
-        ]),
-      ),
-      ...Object.fromEntries(
-        Object.entries(this.queues).map(([name, queue]) => [
-          queues[name as keyof typeof queues].envVar,
-          queue.queueUrl,
-        ]),
-      ),
-      [eventBus.envVar]: this.ingress.eventBus.eventBusName,
-      ...settingsEnvironment(settings),
-      // SSRF guard: in AWS, deliver only to public https addresses.
-      [settingsEnv.allowPrivateTargets]: 'false',
-    };
+    const environment = this.functionEnvironment(settings);
     for (const fn of this.functions) {
       for (const [key, value] of Object.entries(environment)) fn.addEnvironment(key, value);
     }
 
+    this.monitoring = this.createMonitoring(props, removalPolicy);
+    this.addOutputs();
+    this.acknowledgeNagFindings();
+  }
+
+  /**
+   * What every function is told: each table's name and queue's URL (by the variable that
+   * `#shared` names for it), the bus, the settings, and that SSRF protection is on.
+   */
+  private functionEnvironment(settings: HooklineSettings): Record<string, string> {
+    const urls = Object.entries(this.queues).flatMap(([name, queue]) => {
+      const envVar = (queues[name as QueueName] as { envVar?: string }).envVar;
+      return envVar === undefined ? [] : [[envVar, queue.queueUrl]];
+    });
+    return {
+      ...Object.fromEntries(
+        (Object.keys(tables) as TableName[]).map((name) => [
+          tables[name].envVar,
+          this.storage.tables[name].tableName,
+        ]),
+      ),
+      ...Object.fromEntries(urls),
+      [eventBus.envVar]: this.ingress.eventBus.eventBusName,
+      ...settingsEnvironment(settings),
+      // SSRF guard: in AWS, deliver only to public https addresses.
+      [functionEnv.allowPrivateTargets]: 'false',
+    };
+  }
+
+  /** Alarms on every endpoint, queue and function, the topic they notify, the dashboard. */
+  private createMonitoring(props: HooklineStackProps, removalPolicy: RemovalPolicy): Monitoring {
     const defaults = defaultDeploymentSettings;
-    this.monitoring = new Monitoring(this, 'Monitoring', {
+    return new Monitoring(this, 'Monitoring', {
       thresholds: {
         failureRatio: props.failureRatioAlarmThreshold ?? defaults.failureRatioAlarmThreshold,
         deadLetters: props.deadLetterAlarmThreshold ?? defaults.deadLetterAlarmThreshold,
         latencyMs: props.latencyAlarmThresholdMs ?? defaults.latencyAlarmThresholdMs,
         oldestMessageAgeSeconds:
-          props.oldestMessageAgeAlarmSeconds ?? oldestMessageAgeAlarmDefault(settings),
+          props.oldestMessageAgeAlarmSeconds ?? oldestMessageAgeAlarmDefault(props.settings),
       },
       deliveryQueue: this.pipeline.deliveryQueue,
-      deadLetterQueues: {
-        [queues.deadLetter.name]: this.pipeline.deadLetterQueue,
-        'ingest-dlq': this.ingress.deadLetterQueue,
-        [queues.jobsDeadLetter.name]: this.replay.jobsDeadLetterQueue,
-      },
+      deadLetterQueues: Object.fromEntries(
+        deadLetterQueueNames.map((name) => [queues[name].name, this.queues[name]]),
+      ),
       functions: this.functionsByName,
       alarmEmail: props.alarmEmail,
       keyRemovalPolicy: removalPolicy,
     });
+  }
 
+  /** The stack outputs operators and the README's commands use. */
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
     new CfnOutput(this, 'EventBusName', { value: this.ingress.eventBus.eventBusName });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.deliveryQueue.queueUrl });
@@ -167,8 +178,6 @@ export class HooklineStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
     });
-
-    this.acknowledgeNagFindings();
   }
 
   /** Every Lambda function of the stack. */
@@ -187,13 +196,14 @@ export class HooklineStack extends Stack {
     };
   }
 
-  /** The queue of each entry of `queues` in resources.ts, so none can be left out. */
-  get queues(): Readonly<Record<keyof typeof queues, IQueue>> {
+  /** The queue of each entry of `#shared/queues`, so none can be left out. */
+  get queues(): Readonly<Record<QueueName, IQueue>> {
     return {
       delivery: this.pipeline.deliveryQueue,
       deadLetter: this.pipeline.deadLetterQueue,
       jobs: this.replay.jobsQueue,
       jobsDeadLetter: this.replay.jobsDeadLetterQueue,
+      ingestDeadLetter: this.ingress.deadLetterQueue,
     };
   }
 
@@ -207,7 +217,7 @@ export class HooklineStack extends Stack {
     Validations.of(this.api.route('GET', '/health')).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'GET /health is the public liveness check for uptime monitors (DESIGN §4): it answers {status, version} without touching any data store, so it needs no API key. Every other route runs the API key authorizer.',
+        'GET /health is the public liveness check for uptime monitors: it answers {status, version} without touching any data store, so it needs no API key. Every other route runs the API key authorizer.',
     });
     Validations.of(this.auth.bootstrapAdminKey).acknowledge({
       id: 'AwsSolutions-SMG4',

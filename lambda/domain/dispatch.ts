@@ -1,13 +1,9 @@
+import { USER_AGENT } from '#shared/functions';
+import type { HooklineSettings } from '#shared/settings';
+import type { AttemptCollector } from './attempt-collector';
 import { type Endpoint, liveSecrets } from './endpoint';
-import {
-  type CircuitSettings,
-  circuitGate,
-  hasFailures,
-  rateLimitDelaySeconds,
-} from './endpoint-health';
-import { newUlid } from './ids';
+import { type CircuitSettings, circuitGate, hasFailures } from './endpoint-health';
 import type {
-  AttemptLog,
   AttemptLogEntry,
   DeadLetterQueue,
   DeadLetterReason,
@@ -21,10 +17,12 @@ import type {
   WebhookSender,
 } from './ports';
 import {
+  type AttemptOutcome,
+  circuitWaitDelaySeconds,
   classifyResponse,
-  MAX_VISIBILITY_SECONDS,
-  parseDuration,
-  retryDelaySeconds,
+  failedAttemptDelaySeconds,
+  parseSchedule,
+  rateLimitDelaySeconds,
 } from './retry-policy';
 import { signatureHeader } from './signing';
 
@@ -36,6 +34,21 @@ export interface DispatchSettings {
   readonly circuit: CircuitSettings;
   /** An endpoint failing this long without one success is disabled. */
   readonly autoDisableAfterMs: number;
+}
+
+/** What the dispatcher takes from the deployment's settings. */
+export function dispatchSettings(settings: HooklineSettings): DispatchSettings {
+  return {
+    scheduleMs: parseSchedule(settings.retrySchedule),
+    maxAttempts: settings.maxAttempts,
+    timeoutMs: settings.deliveryTimeoutSeconds * 1000,
+    userAgent: USER_AGENT,
+    circuit: {
+      threshold: settings.circuitBreakerThreshold,
+      cooldownMs: settings.circuitBreakerCooldownSeconds * 1000,
+    },
+    autoDisableAfterMs: settings.autoDisableAfterSeconds * 1000,
+  };
 }
 
 export interface DispatchDependencies {
@@ -71,46 +84,11 @@ export type DispatchDecision =
 
 type AttemptDetail = AttemptLogEntry['attempts'][number];
 
-/** Collects one batch's attempt records so they are written together, cheaply. */
-export class AttemptCollector {
-  private readonly delivered = new Map<string, AttemptDetail[]>();
-  private readonly failed: AttemptLogEntry[] = [];
-
-  constructor(private readonly now: () => number) {}
-
-  success(endpointId: string, detail: AttemptDetail): void {
-    const list = this.delivered.get(endpointId) ?? [];
-    list.push(detail);
-    this.delivered.set(endpointId, list);
-  }
-
-  failure(endpointId: string, detail: AttemptDetail): void {
-    const at = new Date(this.now()).toISOString();
-    this.failed.push({
-      endpointId,
-      attemptId: newUlid(),
-      outcome: 'failed',
-      at,
-      attempts: [detail],
-    });
-  }
-
-  entries(): AttemptLogEntry[] {
-    const at = new Date(this.now()).toISOString();
-    const successes = [...this.delivered].map(([endpointId, attempts]) => ({
-      endpointId,
-      attemptId: newUlid(),
-      outcome: 'delivered' as const,
-      at,
-      attempts,
-    }));
-    return [...successes, ...this.failed];
-  }
-
-  async flush(log: AttemptLog): Promise<void> {
-    const entries = this.entries();
-    if (entries.length > 0) await log.append(entries);
-  }
+/** What a failed attempt leaves behind for the dead letter and the operational events. */
+interface Failure {
+  readonly attempts: number;
+  readonly error: string;
+  readonly lastStatus?: number;
 }
 
 export function webhookHeaders(
@@ -134,15 +112,22 @@ export function webhookHeaders(
   };
 }
 
+interface RetryPolicy {
+  readonly scheduleMs: readonly number[];
+  readonly maxAttempts: number;
+}
+
 /** The endpoint's own retry policy where it has one, else the deployment's. */
-function policyFor(endpoint: Endpoint, settings: DispatchSettings) {
+function policyFor(endpoint: Endpoint, settings: DispatchSettings): RetryPolicy {
   return {
-    scheduleMs: endpoint.retrySchedule?.map(parseDuration) ?? settings.scheduleMs,
+    scheduleMs: endpoint.retrySchedule
+      ? parseSchedule(endpoint.retrySchedule)
+      : settings.scheduleMs,
     maxAttempts: endpoint.maxAttempts ?? settings.maxAttempts,
   };
 }
 
-const clampDelay = (seconds: number) => Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, seconds));
+const isoAt = (epochMs: number) => new Date(epochMs).toISOString();
 
 async function deadLetter(
   deps: DispatchDependencies,
@@ -152,12 +137,33 @@ async function deadLetter(
   await deps.deadLetters.send(message, reason);
   await deps.observer.deadLettered(message, reason);
   await deps.deliveries.markDeadLettered(message.eventId, message.endpointId, {
-    at: new Date(deps.now()).toISOString(),
+    at: isoAt(deps.now()),
     eventType: message.type,
     reason: reason.reason,
     attempts: reason.attempts,
   });
   return { action: 'ack', reason: 'dead_lettered' };
+}
+
+/** Switches the endpoint off, says so on the bus, and dead-letters the delivery at hand. */
+async function disableAndDeadLetter(
+  deps: DispatchDependencies,
+  endpoint: Endpoint,
+  message: DeliveryMessage,
+  why: { readonly disabled: 'gone' | 'failing'; readonly failingSince?: number },
+  failure: Failure & { readonly at: string },
+): Promise<DispatchDecision> {
+  const { attempts, error, at, ...lastStatus } = failure;
+  await deps.endpoints.disable(endpoint, why.disabled, at);
+  await deps.observer.endpointDisabled(endpoint, {
+    reason: why.disabled,
+    ...(why.failingSince !== undefined && { failingSince: isoAt(why.failingSince) }),
+    eventId: message.eventId,
+    lastError: error,
+    ...lastStatus,
+  });
+  const reason = why.disabled === 'gone' ? 'endpoint_gone' : 'endpoint_disabled';
+  return deadLetter(deps, message, { reason, attempts, error, ...lastStatus });
 }
 
 /**
@@ -172,22 +178,18 @@ async function gateDelivery(
 ): Promise<DispatchDecision | undefined> {
   const random = deps.random ?? Math.random;
   const now = deps.now();
-  const gate = circuitGate(await deps.health.circuit(endpoint.id), now);
   const waitForCircuit = (waitMs: number): DispatchDecision => ({
     action: 'retry',
     cause: 'circuit_open',
-    delaySeconds: clampDelay(
-      Math.max(
-        Math.ceil(waitMs / 1000) + Math.floor(random() * 5),
-        retryDelaySeconds(receipt.receiveCount, scheduleMs, random),
-      ),
-    ),
+    delaySeconds: circuitWaitDelaySeconds(waitMs, receipt.receiveCount, scheduleMs, random),
   });
+  const gate = circuitGate(await deps.health.circuit(endpoint.id), now);
   if (!gate.allow) return waitForCircuit(gate.waitMs);
   if (gate.probe) {
     const leaseMs = deps.settings.timeoutMs + 5000;
-    if (!(await deps.health.acquireProbe(endpoint.id, now, leaseMs)))
+    if (!(await deps.health.acquireProbe(endpoint.id, now, leaseMs))) {
       return waitForCircuit(leaseMs);
+    }
   }
   if (
     endpoint.rateLimitPerSecond !== undefined &&
@@ -200,6 +202,121 @@ async function gateDelivery(
     };
   }
   return undefined;
+}
+
+interface AttemptResult {
+  readonly answer: HttpAnswer;
+  readonly outcome: AttemptOutcome;
+  readonly detail: AttemptDetail;
+}
+
+/** Sends the signed request and reports the attempt; the answer decides nothing yet. */
+async function attempt(
+  deps: DispatchDependencies,
+  endpoint: Endpoint,
+  message: DeliveryMessage,
+): Promise<AttemptResult> {
+  const { settings } = deps;
+  const answer: HttpAnswer = await deps.sender.send({
+    url: endpoint.url,
+    headers: webhookHeaders(endpoint, message, deps.now(), settings.userAgent),
+    body: message.body,
+    timeoutMs: settings.timeoutMs,
+  });
+  const outcome = classifyResponse(answer.status, answer.retryAfter);
+  deps.observer.attempted(endpoint.id, {
+    ok: outcome.kind === 'delivered',
+    latencyMs: answer.durationMs,
+  });
+  const detail: AttemptDetail = {
+    eventId: message.eventId,
+    type: message.type,
+    durationMs: answer.durationMs,
+    ...(answer.status !== undefined && { status: answer.status }),
+  };
+  return { answer, outcome, detail };
+}
+
+/**
+ * A 2xx: the delivery is done. Only a delivery that had failed before has a record to close;
+ * a success after failures closes the circuit and, if it had opened, reports the recovery.
+ */
+async function delivered(
+  deps: DispatchDependencies,
+  endpoint: Endpoint,
+  message: DeliveryMessage,
+  receipt: Receipt,
+): Promise<DispatchDecision> {
+  if (receipt.receiveCount > 1 || message.requeued) {
+    await deps.deliveries.markDelivered(message.eventId, endpoint.id, isoAt(deps.now()));
+  }
+  const circuit = await deps.health.circuit(endpoint.id);
+  if (hasFailures(circuit)) {
+    await deps.health.recordSuccess(endpoint.id);
+    if (circuit?.openUntil !== undefined) {
+      await deps.observer.endpointRecovered(endpoint, {
+        ...(circuit.failingSince !== undefined && { failingSince: isoAt(circuit.failingSince) }),
+      });
+    }
+  }
+  return { action: 'ack', reason: 'delivered' };
+}
+
+/**
+ * A failed attempt: counted in the delivery record, then, in this order, the endpoint is gone
+ * (410), has failed too long to keep, the delivery is out of attempts, or it waits to retry.
+ */
+async function failed(
+  deps: DispatchDependencies,
+  endpoint: Endpoint,
+  message: DeliveryMessage,
+  policy: RetryPolicy,
+  { answer, outcome, detail }: AttemptResult,
+  collector: AttemptCollector,
+): Promise<DispatchDecision> {
+  const { settings } = deps;
+  const at = isoAt(deps.now());
+  const error = answer.error ?? `HTTP ${answer.status}`;
+  const attempts = await deps.deliveries.recordFailure(message.eventId, endpoint.id, {
+    at,
+    error,
+    ...(answer.status !== undefined && { status: answer.status }),
+  });
+  collector.failure(endpoint.id, {
+    ...detail,
+    attempt: attempts,
+    error,
+    ...(answer.excerpt !== undefined && { excerpt: answer.excerpt }),
+  });
+  const failure = {
+    at,
+    attempts,
+    error,
+    ...(answer.status !== undefined && { lastStatus: answer.status }),
+  };
+  if (outcome.kind === 'gone') {
+    return disableAndDeadLetter(deps, endpoint, message, { disabled: 'gone' }, failure);
+  }
+  const health = await deps.health.recordFailure(endpoint.id, deps.now(), settings.circuit);
+  const { failingSince } = health;
+  if (failingSince !== undefined && deps.now() - failingSince >= settings.autoDisableAfterMs) {
+    const why = { disabled: 'failing', failingSince } as const;
+    return disableAndDeadLetter(deps, endpoint, message, why, failure);
+  }
+  if (attempts >= policy.maxAttempts) {
+    const { at: _, ...reason } = failure;
+    return deadLetter(deps, message, { reason: 'max_attempts', ...reason });
+  }
+  return {
+    action: 'retry',
+    cause: 'failed',
+    delaySeconds: failedAttemptDelaySeconds(
+      attempts,
+      policy.scheduleMs,
+      outcome.kind === 'retry' ? outcome.notBeforeSeconds : undefined,
+      deps.random,
+    ),
+  };
 }
 
 /**
@@ -217,99 +334,14 @@ export async function dispatchDelivery(
   if (!endpoint.enabled) {
     return deadLetter(deps, message, { reason: 'endpoint_disabled', attempts: 0 });
   }
-  const { settings } = deps;
-  const policy = policyFor(endpoint, settings);
+  const policy = policyFor(endpoint, deps.settings);
   const deferred = await gateDelivery(deps, endpoint, receipt, policy.scheduleMs);
   if (deferred) return deferred;
 
-  const answer: HttpAnswer = await deps.sender.send({
-    url: endpoint.url,
-    headers: webhookHeaders(endpoint, message, deps.now(), settings.userAgent),
-    body: message.body,
-    timeoutMs: settings.timeoutMs,
-  });
-  const outcome = classifyResponse(answer.status, answer.retryAfter);
-  deps.observer.attempted(endpoint.id, {
-    ok: outcome.kind === 'delivered',
-    latencyMs: answer.durationMs,
-  });
-  const at = new Date(deps.now()).toISOString();
-  const detail = {
-    eventId: message.eventId,
-    type: message.type,
-    durationMs: answer.durationMs,
-    ...(answer.status !== undefined && { status: answer.status }),
-  };
-
-  if (outcome.kind === 'delivered') {
-    collector.success(endpoint.id, detail);
-    if (receipt.receiveCount > 1 || message.requeued) {
-      await deps.deliveries.markDelivered(message.eventId, endpoint.id, at);
-    }
-    const circuit = await deps.health.circuit(endpoint.id);
-    if (hasFailures(circuit)) {
-      await deps.health.recordSuccess(endpoint.id);
-      if (circuit?.openUntil !== undefined) {
-        await deps.observer.endpointRecovered(endpoint, {
-          ...(circuit.failingSince !== undefined && {
-            failingSince: new Date(circuit.failingSince).toISOString(),
-          }),
-        });
-      }
-    }
-    return { action: 'ack', reason: 'delivered' };
+  const result = await attempt(deps, endpoint, message);
+  if (result.outcome.kind === 'delivered') {
+    collector.success(endpoint.id, result.detail);
+    return delivered(deps, endpoint, message, receipt);
   }
-
-  const error = answer.error ?? `HTTP ${answer.status}`;
-  const lastStatus = answer.status !== undefined ? { lastStatus: answer.status } : {};
-  const attempts = await deps.deliveries.recordFailure(message.eventId, endpoint.id, {
-    at,
-    error,
-    ...(answer.status !== undefined && { status: answer.status }),
-  });
-  collector.failure(endpoint.id, {
-    ...detail,
-    attempt: attempts,
-    error,
-    ...(answer.excerpt !== undefined && { excerpt: answer.excerpt }),
-  });
-  if (outcome.kind === 'gone') {
-    await deps.endpoints.disable(endpoint, 'gone', at);
-    await deps.observer.endpointDisabled(endpoint, {
-      reason: 'gone',
-      eventId: message.eventId,
-      lastError: error,
-      ...lastStatus,
-    });
-    return deadLetter(deps, message, { reason: 'endpoint_gone', attempts, error, ...lastStatus });
-  }
-  const health = await deps.health.recordFailure(endpoint.id, deps.now(), settings.circuit);
-  if (
-    health.failingSince !== undefined &&
-    deps.now() - health.failingSince >= settings.autoDisableAfterMs
-  ) {
-    await deps.endpoints.disable(endpoint, 'failing', at);
-    await deps.observer.endpointDisabled(endpoint, {
-      reason: 'failing',
-      failingSince: new Date(health.failingSince).toISOString(),
-      eventId: message.eventId,
-      lastError: error,
-      ...lastStatus,
-    });
-    return deadLetter(deps, message, {
-      reason: 'endpoint_disabled',
-      attempts,
-      error,
-      ...lastStatus,
-    });
-  }
-  if (attempts >= policy.maxAttempts) {
-    return deadLetter(deps, message, { reason: 'max_attempts', attempts, error, ...lastStatus });
-  }
-  const scheduled = retryDelaySeconds(attempts, policy.scheduleMs, deps.random);
-  return {
-    action: 'retry',
-    cause: 'failed',
-    delaySeconds: clampDelay(Math.max(scheduled, outcome.notBeforeSeconds ?? 0)),
-  };
+  return failed(deps, endpoint, message, policy, result, collector);
 }

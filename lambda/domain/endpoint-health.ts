@@ -44,11 +44,3 @@ export function cooldownMs(opens: number, settings: CircuitSettings): number {
 
 export const hasFailures = (state: CircuitState | undefined): boolean =>
   state !== undefined && (state.consecutiveFailures > 0 || state.openUntil !== undefined);
-
-/**
- * How long to defer a delivery that a rate limit turned away. The spread grows with the
- * times the message was already turned away, so a backlog drains instead of bouncing.
- */
-export function rateLimitDelaySeconds(receiveCount: number, random: () => number): number {
-  return 1 + Math.floor(random() * Math.min(60, 2 * receiveCount));
-}

@@ -1,6 +1,6 @@
+import { retryDelayProblem } from '#shared/durations';
 import { BadRequestError } from './errors';
 import { TENANT_PATTERN } from './event';
-import { parseDuration } from './retry-policy';
 import { describeNonPublic, hostProblem, literalAddress, PUBLIC_ONLY } from './ssrf';
 import { isValidEventTypeFilter } from './subscriptions';
 import { FieldReader, isPlainObject } from './validation';
@@ -41,17 +41,6 @@ export interface EndpointInput {
   readonly rateLimitPerSecond?: number;
   readonly retrySchedule?: readonly string[];
   readonly maxAttempts?: number;
-}
-
-const MAX_DELAY_MS = 12 * 3_600_000;
-
-function isRetryDelay(text: string): boolean {
-  try {
-    const ms = parseDuration(text);
-    return ms >= 1000 && ms <= MAX_DELAY_MS;
-  } catch {
-    return false;
-  }
 }
 
 export interface UrlPolicy {
@@ -140,7 +129,7 @@ export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInp
   const rateLimitPerSecond = reader.integer('rateLimitPerSecond', { min: 1, max: 10_000 });
   const retrySchedule = reader.stringArray('retrySchedule', {
     maxItems: 20,
-    check: isRetryDelay,
+    check: (delay) => retryDelayProblem(delay) === undefined,
     hint: 'must be a delay between 1s and 12h, like 30s, 5m or 2h',
   });
   const maxAttempts = reader.integer('maxAttempts', { min: 1, max: 50 });

@@ -1,3 +1,4 @@
+import type { OperationalDetailType } from '#shared/bus';
 import type { Endpoint } from './endpoint';
 import type { CircuitSettings, CircuitState } from './endpoint-health';
 import type { StoredEvent } from './event';
@@ -51,6 +52,11 @@ export interface DeliveryMessage {
 export interface DeliveryQueue {
   /** Sends every message or throws; partial batch failures are retried inside. */
   enqueue(messages: readonly DeliveryMessage[]): Promise<void>;
+}
+
+/** Backoff for a received delivery: it stays in the queue, hidden until its next try is due. */
+export interface DeliveryRetryQueue {
+  postpone(receiptHandle: string, delaySeconds: number): Promise<void>;
 }
 
 /** What a webhook POST came back with; `status` is absent when no answer arrived. */
@@ -166,6 +172,19 @@ export interface DeadLetterQueue {
   send(message: DeliveryMessage, reason: DeadLetterReason): Promise<void>;
 }
 
+/** Hookline's own events on its bus (`hookline.*`), which operators route with rules. */
+export interface OperationalEvents {
+  /** Never throws: an event that cannot be put is logged, the delivery goes on. */
+  publish(detailType: OperationalDetailType, detail: Record<string, unknown>): Promise<void>;
+}
+
+export type ApiKeyScope = 'publish' | 'admin';
+
+export interface KeyLookup {
+  /** The scope of a presented key, or undefined when the key is unknown. */
+  scopeOf(key: string): Promise<ApiKeyScope | undefined>;
+}
+
 /**
  * What the dispatcher reports as it works: metrics for every attempt, operational events for
  * the things an operator must act on. Reporting never changes a delivery's fate.
@@ -190,4 +209,9 @@ export interface DeliveryObserver {
     endpoint: Pick<Endpoint, 'id' | 'tenant' | 'url'>,
     detail: { readonly failingSince?: string },
   ): Promise<void>;
+}
+
+/** A {@link DeliveryObserver} for one invocation, which writes its figures when flushed. */
+export interface BatchObserver extends DeliveryObserver {
+  flush(): void;
 }

@@ -1,22 +1,20 @@
-/** Retry schedule arithmetic and response classification (DESIGN §3). */
+/**
+ * How long a delivery waits before its next try, whatever held it back (a failed attempt, an
+ * open circuit, a rate limit), and what an HTTP answer means for it. Every delay ends in
+ * {@link clampDelaySeconds}: SQS hides a message for whole seconds, at most 12 h.
+ */
+import { parseDuration } from '#shared/durations';
+import { MAX_RETRY_DELAY_SECONDS, MIN_RETRY_DELAY_SECONDS, RETRY_JITTER } from '#shared/limits';
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-/** SQS cannot hide a message for longer than 12 h. */
-export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
-export const JITTER = 0.2;
-
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new Error(`not a duration: "${text}" (use e.g. 30s, 5m, 2h)`);
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-}
-
-/** `"1m,5m,30m"` → delays in ms. */
-export function parseSchedule(text: string): number[] {
-  const delays = text.split(',').map(parseDuration);
+/** `['1m', '5m']` → delays in ms. */
+export function parseSchedule(delays: readonly string[]): number[] {
   if (delays.length === 0) throw new Error('retry schedule is empty');
-  return delays;
+  return delays.map(parseDuration);
 }
+
+/** A delay SQS can apply: whole seconds from 1 s to 12 h. */
+export const clampDelaySeconds = (seconds: number): number =>
+  Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(MIN_RETRY_DELAY_SECONDS, Math.round(seconds)));
 
 /**
  * Seconds to wait after the `attemptsMade`-th failed attempt, with ±20 % jitter so retries
@@ -28,8 +26,44 @@ export function retryDelaySeconds(
   random: () => number = Math.random,
 ): number {
   const base = scheduleMs[Math.min(attemptsMade, scheduleMs.length) - 1] ?? scheduleMs[0] ?? 0;
-  const jittered = base * (1 - JITTER + 2 * JITTER * random());
-  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.round(jittered / 1000)));
+  const jittered = base * (1 - RETRY_JITTER + 2 * RETRY_JITTER * random());
+  return clampDelaySeconds(jittered / 1000);
+}
+
+/** After a failed attempt: the schedule's delay, or longer when the endpoint asked for it. */
+export function failedAttemptDelaySeconds(
+  attemptsMade: number,
+  scheduleMs: readonly number[],
+  notBeforeSeconds: number | undefined,
+  random: () => number = Math.random,
+): number {
+  const scheduled = retryDelaySeconds(attemptsMade, scheduleMs, random);
+  return clampDelaySeconds(Math.max(scheduled, notBeforeSeconds ?? 0));
+}
+
+/**
+ * While the endpoint's circuit is open: until the circuit lets a probe through (spread over a
+ * few seconds), but never sooner than the message's own backoff by receive count, so a long
+ * outage costs few receives.
+ */
+export function circuitWaitDelaySeconds(
+  waitMs: number,
+  receiveCount: number,
+  scheduleMs: readonly number[],
+  random: () => number = Math.random,
+): number {
+  const untilProbe = Math.ceil(waitMs / 1000) + Math.floor(random() * 5);
+  return clampDelaySeconds(
+    Math.max(untilProbe, retryDelaySeconds(receiveCount, scheduleMs, random)),
+  );
+}
+
+/**
+ * How long to defer a delivery that a rate limit turned away. The spread grows with the
+ * times the message was already turned away, so a backlog drains instead of bouncing.
+ */
+export function rateLimitDelaySeconds(receiveCount: number, random: () => number): number {
+  return clampDelaySeconds(1 + Math.floor(random() * Math.min(60, 2 * receiveCount)));
 }
 
 export type AttemptOutcome =

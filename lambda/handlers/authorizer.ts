@@ -1,39 +1,38 @@
-import { timingSafeEqual } from 'node:crypto';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import { hashApiKey } from '../adapters/dynamo/api-key-store';
 import { logger } from '../adapters/logger';
-import type { Scope } from './http/middlewares';
-import { apiKeyLookup } from './key-lookup';
+import type { ApiKeyScope, KeyLookup } from '../domain/ports';
+import { authorizerDependencies } from '../wiring/authorizer';
+import { configFromEnvironment } from '../wiring/environment';
+import { lazyHandler } from '../wiring/lazy-handler';
 
 /** What the authorizer tells the functions; `none` lets them answer 401 as problem+json. */
 export interface AuthorizerContext {
   [key: string]: string;
-  scope: Scope | 'none';
+  scope: ApiKeyScope | 'none';
 }
 
-const BOOTSTRAP_SECRET_MAX_AGE_SECONDS = 300;
-
-/** The admin key CloudFormation generated at deploy, kept in Secrets Manager. */
-async function isBootstrapKey(key: string): Promise<boolean> {
-  const secretArn = process.env.BOOTSTRAP_ADMIN_KEY_SECRET_ARN;
-  if (!secretArn) return false;
-  const secret = await getSecret(secretArn, { maxAge: BOOTSTRAP_SECRET_MAX_AGE_SECONDS });
-  if (typeof secret !== 'string' || secret.length === 0) return false;
-  const [given, expected] = [hashApiKey(key), hashApiKey(secret)].map((h) => Buffer.from(h));
-  return timingSafeEqual(given as Buffer, expected as Buffer);
+export interface AuthorizerDependencies {
+  /** Keys created with the CLI or the API, by hash. */
+  readonly keys: KeyLookup;
+  /** Whether `key` is the admin key CloudFormation generated at deploy. */
+  readonly isBootstrapKey: (key: string) => Promise<boolean>;
 }
 
-async function scopeOf(authorization: string | undefined): Promise<Scope | 'none'> {
-  const key = /^Bearer\s+(\S{8,256})$/i.exec(authorization?.trim() ?? '')?.[1];
+const BEARER_KEY = /^Bearer\s+(\S{8,256})$/i;
+
+async function scopeOf(
+  deps: AuthorizerDependencies,
+  authorization: string | undefined,
+): Promise<ApiKeyScope | 'none'> {
+  const key = BEARER_KEY.exec(authorization?.trim() ?? '')?.[1];
   if (!key) return 'none';
-  const stored = await apiKeyLookup().scopeOf(key);
+  const stored = await deps.keys.scopeOf(key);
   if (stored) return stored;
   try {
-    return (await isBootstrapKey(key)) ? 'admin' : 'none';
+    return (await deps.isBootstrapKey(key)) ? 'admin' : 'none';
   } catch (error) {
     // A missing or unreadable bootstrap secret must not lock out the keys in the table.
     logger.warn('bootstrap admin key not readable', { error: error as Error });
@@ -46,10 +45,16 @@ async function scopeOf(authorization: string | undefined): Promise<Scope | 'none
  * authorizes and passes the key's scope on, so that a bad key gets the same problem+json
  * 401/403 from the function as everywhere else rather than API Gateway's bare 403.
  */
-export const handler = async (
-  event: APIGatewayRequestAuthorizerEventV2,
-): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
-  const scope = await scopeOf(event.headers?.authorization);
-  if (scope === 'none') logger.info('request with an unknown API key', { route: event.routeKey });
-  return { isAuthorized: true, context: { scope } };
-};
+export function createAuthorizerHandler(deps: AuthorizerDependencies) {
+  return async (
+    event: APIGatewayRequestAuthorizerEventV2,
+  ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+    const scope = await scopeOf(deps, event.headers?.authorization);
+    if (scope === 'none') logger.info('request with an unknown API key', { route: event.routeKey });
+    return { isAuthorized: true, context: { scope } };
+  };
+}
+
+export const handler = lazyHandler(() =>
+  createAuthorizerHandler(authorizerDependencies(configFromEnvironment())),
+);

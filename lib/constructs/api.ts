@@ -15,8 +15,9 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { apiRoutes, type RouteDefinition } from '#shared/api';
+import type { TableName } from '#shared/tables';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { apiRoutes, type RouteDefinition, type TableName } from '../resources';
 import { grantKeyReads, grantOnIndex, grantTableReadWrite } from './storage';
 
 export interface ApiProps {
@@ -50,7 +51,7 @@ export interface ApiProps {
 /**
  * The public HTTP API (one route per entry of `apiRoutes`) and its two functions. The API key
  * authorizer runs before every route but the public ones (GET /health); it passes the key's
- * scope on, and the functions check that the scope fits the route (DESIGN §4).
+ * scope on, and the functions check that the scope fits the route.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
@@ -67,25 +68,58 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const { tables, deliveryQueue, deadLetterQueue, jobsQueue } = props;
 
     this.ingestFunction = new HooklineFunction(this, 'Ingest', {
       ...props.functionProps,
       handlerName: 'ingest',
       description: 'Hookline: validates, stores and fans out published events',
     });
-    grantKeyReads(tables.endpoints, this.ingestFunction);
-    // The table only: publishing never reads the byTenantTime index.
-    grantTableReadWrite(tables.events, this.ingestFunction);
-    tables.idempotency.grantReadWriteData(this.ingestFunction);
-    grantKeyReads(tables.apiKeys, this.ingestFunction);
-    deliveryQueue.grantSendMessages(this.ingestFunction);
+    this.grantIngest(props);
 
     this.managementFunction = new HooklineFunction(this, 'Management', {
       ...props.functionProps,
       handlerName: 'management',
       description: 'Hookline: endpoints, event log, attempts, dead letters and replay',
     });
+    this.grantManagement(props);
+
+    // The default stage is created here rather than by HttpApi so it can log and throttle.
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: Stack.of(this).stackName,
+      description: 'Hookline webhook API',
+      createDefaultStage: false,
+      defaultAuthorizer: props.authorizer,
+    });
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetentionDays ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: accessLogFormat(),
+      },
+    });
+
+    this.addRoutes(props.authorizer);
+  }
+
+  /** Publishing: endpoints to fan out to, the event log, idempotency, the delivery queue. */
+  private grantIngest({ tables, deliveryQueue }: ApiProps): void {
+    grantKeyReads(tables.endpoints, this.ingestFunction);
+    // The table only: publishing never reads the byTenantTime index.
+    grantTableReadWrite(tables.events, this.ingestFunction);
+    tables.idempotency.grantReadWriteData(this.ingestFunction);
+    grantKeyReads(tables.apiKeys, this.ingestFunction);
+    deliveryQueue.grantSendMessages(this.ingestFunction);
+  }
+
+  /** The operator API: endpoints, keys, jobs, the event log, dead letters, attempts. */
+  private grantManagement({ tables, deliveryQueue, deadLetterQueue, jobsQueue }: ApiProps): void {
     // idempotency: replay and redrive honour an Idempotency-Key like publishing does.
     for (const name of ['endpoints', 'apiKeys', 'jobs', 'idempotency'] as const) {
       tables[name].grantReadWriteData(this.managementFunction);
@@ -114,29 +148,10 @@ export class Api extends Construct {
     deadLetterQueue.grant(this.managementFunction, 'sqs:GetQueueAttributes');
     // POST /v1/endpoints/{id}/replay and POST /v1/dead-letters/redrive start a job.
     jobsQueue.grantSendMessages(this.managementFunction);
+  }
 
-    // The default stage is created here rather than by HttpApi so it can log and throttle.
-    this.httpApi = new HttpApi(this, 'HttpApi', {
-      apiName: Stack.of(this).stackName,
-      description: 'Hookline webhook API',
-      createDefaultStage: false,
-      defaultAuthorizer: props.authorizer,
-    });
-    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
-      retention: props.accessLogRetentionDays ?? RetentionDays.ONE_MONTH,
-      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.stage = new HttpStage(this, 'DefaultStage', {
-      httpApi: this.httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(this.accessLogGroup),
-        format: accessLogFormat(),
-      },
-    });
-
+  /** One route per entry of `apiRoutes`, each to its function, authorized unless public. */
+  private addRoutes(authorizer: IHttpRouteAuthorizer): void {
     const integrations = {
       ingest: new HttpLambdaIntegration('IngestIntegration', this.ingestFunction),
       management: new HttpLambdaIntegration('ManagementIntegration', this.managementFunction),
@@ -146,7 +161,7 @@ export class Api extends Construct {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations[route.target],
-        authorizer: route.authorized ? props.authorizer : new HttpNoneAuthorizer(),
+        authorizer: route.authorized ? authorizer : new HttpNoneAuthorizer(),
       });
       if (created) this.routes.set(routeKey(route), created);
     }

@@ -7,14 +7,15 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { AUTHORIZER_CACHE_SECONDS } from '#shared/api';
+import { functionEnv } from '#shared/functions';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { AUTHORIZER_CACHE_SECONDS } from '../resources';
 import { grantOnTable } from './storage';
 
 /** Environment variable through which the authorizer finds the bootstrap admin key. */
-export const BOOTSTRAP_ADMIN_KEY_SECRET_ENV = 'BOOTSTRAP_ADMIN_KEY_SECRET_ARN';
+export const BOOTSTRAP_ADMIN_KEY_SECRET_ENV = functionEnv.bootstrapAdminKeySecretArn;
 
-/** The header API Gateway caches authorizer answers by (DESIGN §4: `Bearer <key>`). */
+/** The header API Gateway caches authorizer answers by (`Bearer <key>`). */
 export const AUTHORIZER_IDENTITY_SOURCE = '$request.header.Authorization';
 
 export interface ApiKeyAuthProps {

@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deriveTimeouts, type HooklineSettings } from '#shared/settings';
+import type { TableName } from '#shared/tables';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { deriveTimeouts, type HooklineSettings, type TableName } from '../resources';
+import { hooklineQueue } from './queues';
 import { grantKeyReads, grantOnTable, grantTableReadWrite } from './storage';
 
 export interface DeliveryPipelineProps {
@@ -33,20 +35,10 @@ export class DeliveryPipeline extends Construct {
     const { settings, tables } = props;
     const timeouts = deriveTimeouts(settings);
 
-    // 14 days, the SQS maximum, gives operators the longest time to inspect and redrive.
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.deliveryQueue = new Queue(this, 'DeliveryQueue', {
-      // Deliveries wait out their backoff in this queue, so it keeps them as long as SQS can.
-      retentionPeriod: Duration.days(14),
-      visibilityTimeout: Duration.seconds(timeouts.queueVisibilityTimeoutSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The dispatcher counts attempts itself; this only catches messages that crash it.
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    this.deadLetterQueue = hooklineQueue(this, 'DeadLetterQueue', 'deadLetter');
+    this.deliveryQueue = hooklineQueue(this, 'DeliveryQueue', 'delivery', {
+      settings,
+      deadLetterQueue: this.deadLetterQueue,
     });
 
     this.dispatcher = new HooklineFunction(this, 'Dispatcher', {

@@ -4,9 +4,10 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { eventBus, ingestRulePattern } from '../resources';
+import { eventBus, ingestRulePattern } from '#shared/bus';
+import { hooklineQueue } from './queues';
 
 export interface IngressProps {
   /** The function that publishes each matching bus entry like `POST /v1/events`. */
@@ -51,11 +52,7 @@ export class Ingress extends Construct {
     this.eventBus = new EventBus(this, 'EventBus', {
       eventBusName: props.eventBusName ?? eventBus.defaultName,
     });
-    this.deadLetterQueue = new Queue(this, 'IngestDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    this.deadLetterQueue = hooklineQueue(this, 'IngestDlq', 'ingestDeadLetter');
 
     this.rule = new Rule(this, 'IngestRule', {
       eventBus: this.eventBus,

@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deriveTimeouts, type HooklineSettings } from '#shared/settings';
+import type { TableName } from '#shared/tables';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { deriveTimeouts, type HooklineSettings, type TableName } from '../resources';
+import { hooklineQueue } from './queues';
 import {
   grantKeyReads,
   grantOnIndex,
@@ -24,16 +26,10 @@ export interface ReplayProps {
   readonly deadLetterQueue: IQueue;
   /** @default - HooklineFunction defaults */
   readonly functionProps?: SharedFunctionProps;
-  /**
-   * Receives of one job page before SQS moves it to the jobs dead-letter queue: a page that
-   * crashes the replay function this often is kept for an operator instead of retried forever.
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
 }
 
 /**
- * Replay and redrive (DESIGN §4): the `replay-jobs` queue of job pages, its dead-letter queue,
+ * Replay and redrive: the `replay-jobs` queue of job pages, its dead-letter queue,
  * and the replay function that works through one page per invocation. The management function
  * enqueues a job's first page; the replay function enqueues each following page itself.
  */
@@ -47,22 +43,10 @@ export class Replay extends Construct {
     const { tables } = props;
     const timeouts = deriveTimeouts(props.settings);
 
-    // 14 days, the SQS maximum, gives operators the longest time to look at a failed page.
-    this.jobsDeadLetterQueue = new Queue(this, 'JobsDeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.jobsQueue = new Queue(this, 'JobsQueue', {
-      // A page is picked up within seconds; four days (the SQS default) covers a long outage.
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(timeouts.jobsVisibilityTimeoutSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: {
-        queue: this.jobsDeadLetterQueue,
-        maxReceiveCount: props.maxReceiveCount ?? 5,
-      },
+    this.jobsDeadLetterQueue = hooklineQueue(this, 'JobsDeadLetterQueue', 'jobsDeadLetter');
+    this.jobsQueue = hooklineQueue(this, 'JobsQueue', 'jobs', {
+      settings: props.settings,
+      deadLetterQueue: this.jobsDeadLetterQueue,
     });
 
     this.replayFunction = new HooklineFunction(this, 'Replay', {

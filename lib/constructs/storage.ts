@@ -10,7 +10,8 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { type KeyDefinition, type TableDefinition, type TableName, tables } from '../resources';
+import { type KeyDefinition, type TableDefinition, type TableName, tables } from '#shared/tables';
+import { pascalCase } from '../naming';
 
 /** Reads of single items and of one partition: GetItem, BatchGetItem, Query, ConditionCheckItem. */
 export const KEY_READ_ACTIONS = [
@@ -88,7 +89,7 @@ export class Storage extends Construct {
 
 /**
  * Reads by key and by Query only: narrower than `grantReadData`, which also allows Scan and
- * stream reads. Hot paths look items up by key (DESIGN §2: fan-out never scans). Through
+ * stream reads. Hot paths look items up by key (fan-out never scans). Through
  * `Table.grant` this covers every index of the table as well (`<table>/index/*`), which is
  * meant for the endpoints table and its byId index; use {@link grantOnTable} with
  * {@link KEY_READ_ACTIONS} where a reader must not use the indexes.
@@ -143,12 +144,4 @@ export function grantOnIndex<T extends TableName>(
 
 function attribute(key: KeyDefinition): Attribute {
   return { name: key.name, type: key.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING };
-}
-
-/** `api-keys` → `ApiKeys`, a stable construct id that keeps logical ids readable. */
-function pascalCase(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from 'aws-lambda';
-import { AUTHORIZER_CACHE_SECONDS, apiRoutes, type RouteDefinition } from '../resources';
+import { AUTHORIZER_CACHE_SECONDS, apiRoutes, type RouteDefinition } from '#shared/api';
 import type { LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
 import type { Sandbox } from './sandbox';
@@ -146,75 +146,63 @@ function authorizing(authorizer: Authorizer) {
   };
 }
 
-export function createLocalApiServer(options: LocalApiOptions): Server {
-  const authorize = authorizing(options.authorizer);
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    // Built from Host so sandbox URLs match what endpoints registered.
-    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
-    const method = request.method ?? 'GET';
+const PROBLEM = 'application/problem+json';
+const unauthorized = {
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'send the admin key as Authorization: Bearer <key>',
+};
 
-    if (
-      method === 'POST' &&
-      url.pathname === '/' &&
-      request.headers['x-amz-target'] === 'AWSEvents.PutEvents'
-    ) {
-      const body = await readBody(request);
-      send(
-        response,
-        200,
-        options.bus.putEvents(JSON.parse(body?.toString('utf8') || '{}')),
-        'application/x-amz-json-1.1',
-      );
+type Route = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>;
+
+/** `PutEvents` for the local bus, on the API's own port as the README says. */
+function putEvents(options: LocalApiOptions): Route {
+  return async (request, response) => {
+    const body = await readBody(request);
+    const answer = options.bus.putEvents(JSON.parse(body?.toString('utf8') || '{}'));
+    send(response, 200, answer, 'application/x-amz-json-1.1');
+  };
+}
+
+/** `GET /_local/bus`: what was put on the bus lately, for the admin key. */
+function localBus(options: LocalApiOptions): Route {
+  return async (request, response) => {
+    if (!(await options.isAdminKey(request.headers.authorization))) {
+      send(response, 401, unauthorized, PROBLEM);
       return;
     }
+    send(response, 200, { data: options.bus.recent() });
+  };
+}
 
-    if (url.pathname === '/_local/bus' && method === 'GET') {
-      if (!(await options.isAdminKey(request.headers.authorization))) {
-        send(response, 401, { title: 'Unauthorized', status: 401 }, 'application/problem+json');
-        return;
-      }
-      send(response, 200, { data: options.bus.recent() });
+/** `/sandbox/<name>`: POST receives a webhook; GET lists and DELETE clears, for the admin key. */
+function sandbox(options: LocalApiOptions, name: string): Route {
+  return async (request, response, url) => {
+    if (request.method === 'POST') return options.sandbox.receive(request, response, name, url);
+    if (!(await options.isAdminKey(request.headers.authorization))) {
+      send(response, 401, unauthorized, PROBLEM);
       return;
     }
-
-    const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
-    if (sandboxName) {
-      if (method === 'POST') return options.sandbox.receive(request, response, sandboxName, url);
-      if (!(await options.isAdminKey(request.headers.authorization))) {
-        send(
-          response,
-          401,
-          {
-            title: 'Unauthorized',
-            status: 401,
-            detail: 'send the admin key as Authorization: Bearer <key>',
-          },
-          'application/problem+json',
-        );
-        return;
-      }
-      if (method === 'DELETE') {
-        options.sandbox.clear(sandboxName);
-        response.writeHead(204).end();
-        return;
-      }
-      send(response, 200, { data: await options.sandbox.list(sandboxName) });
+    if (request.method === 'DELETE') {
+      options.sandbox.clear(name);
+      response.writeHead(204).end();
       return;
     }
+    send(response, 200, { data: await options.sandbox.list(name) });
+  };
+}
 
-    const route = routeFor(method, url.pathname);
-    if (!route) {
-      send(response, 404, notFound(url.pathname), 'application/problem+json');
-      return;
-    }
+/** An API route as API Gateway runs it: the authorizer where needed, then the function. */
+function apiRoute(
+  options: LocalApiOptions,
+  route: RouteDefinition,
+  authorize: ReturnType<typeof authorizing>,
+): Route {
+  return async (request, response, url) => {
     const body = await readBody(request);
     if (!body) {
-      send(
-        response,
-        413,
-        { title: 'Payload Too Large', status: 413, detail: 'the body is over 10 MB' },
-        'application/problem+json',
-      );
+      const detail = 'the body is over 10 MB';
+      send(response, 413, { title: 'Payload Too Large', status: 413, detail }, PROBLEM);
       return;
     }
     const event = toApiEvent(request, url, body, route);
@@ -235,18 +223,49 @@ export function createLocalApiServer(options: LocalApiOptions): Server {
     response.writeHead(shaped.statusCode ?? 200, shaped.headers as Record<string, string>);
     response.end(shaped.body ?? '');
   };
+}
 
-  return createServer((request, response) => {
+/** Which local route answers a request; undefined for none (404). */
+function localRoute(
+  options: LocalApiOptions,
+  authorize: ReturnType<typeof authorizing>,
+  request: IncomingMessage,
+  url: URL,
+): Route | undefined {
+  const method = request.method ?? 'GET';
+  const isPutEvents =
+    method === 'POST' &&
+    url.pathname === '/' &&
+    request.headers['x-amz-target'] === 'AWSEvents.PutEvents';
+  if (isPutEvents) return putEvents(options);
+  if (url.pathname === '/_local/bus' && method === 'GET') return localBus(options);
+  const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
+  if (sandboxName) return sandbox(options, sandboxName);
+  const route = routeFor(method, url.pathname);
+  return route && apiRoute(options, route, authorize);
+}
+
+/**
+ * The local API server's request listener: API Gateway for the API routes, plus PutEvents,
+ * the sandbox and `/_local/bus`.
+ */
+export function createLocalApi(options: LocalApiOptions): RequestListener {
+  const authorize = authorizing(options.authorizer);
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    // Built from Host so sandbox URLs match what endpoints registered.
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    const route = localRoute(options, authorize, request, url);
+    if (!route) {
+      send(response, 404, notFound(url.pathname), PROBLEM);
+      return;
+    }
+    await route(request, response, url);
+  };
+  return (request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local API error', error);
-      if (!response.headersSent)
-        send(
-          response,
-          500,
-          { title: 'Internal Server Error', status: 500 },
-          'application/problem+json',
-        );
-      else response.end();
+      if (response.headersSent) response.end();
+      else send(response, 500, { title: 'Internal Server Error', status: 500 }, PROBLEM);
     });
-  });
+  };
 }

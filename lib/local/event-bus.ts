@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { LOCAL_REGION } from './stand-ins';
+import { LOCAL_REGION } from './tables';
 
 /**
  * The smallest EventBridge that serves Hookline locally: `PutEvents` for one bus, routed with

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { localContext } from './lambda-context';
-import { LOCAL_REGION } from './stand-ins';
+import { sqsRecord } from './sqs-records';
 
 export interface PollerOptions {
   readonly queueUrl: string;
@@ -14,6 +14,8 @@ export interface PollerOptions {
   readonly batchSize: number;
   /** Batches handled at once, like the event source mapping's concurrency. */
   readonly concurrency: number;
+  /** The function the mapping invokes, as its Lambda context names it. */
+  readonly functionName: string;
   readonly functionTimeoutMs: number;
   readonly handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
   readonly onError: (error: unknown) => void;
@@ -21,23 +23,22 @@ export interface PollerOptions {
 
 function toRecord(message: Message, queueArn: string): SQSRecord {
   const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp:
-        attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  return sqsRecord(
+    {
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      ...(attributes.ApproximateReceiveCount && {
+        receiveCount: attributes.ApproximateReceiveCount,
+      }),
+      ...(attributes.SentTimestamp && { sentTimestamp: attributes.SentTimestamp }),
+      ...(attributes.ApproximateFirstReceiveTimestamp && {
+        firstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp,
+      }),
+      ...(message.MD5OfBody && { md5OfBody: message.MD5OfBody }),
     },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: LOCAL_REGION,
-  };
+    queueArn,
+  );
 }
 
 /**
@@ -89,7 +90,7 @@ export class QueuePoller {
     const records = messages.map((m) => toRecord(m, queueArn));
     const response = await this.options.handler(
       { Records: records },
-      localContext('dispatcher', this.options.functionTimeoutMs),
+      localContext(this.options.functionName, this.options.functionTimeoutMs),
     );
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     const done = records.filter((r) => !failed.has(r.messageId));

@@ -1,24 +1,38 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { eventBus, ingestRulePattern } from '#shared/bus';
+import type { QueueName } from '#shared/queues';
+import { defaultSettings, deriveTimeouts, type HooklineSettings } from '#shared/settings';
+import type { TableName } from '#shared/tables';
+import { type AwsClients, createAwsClients } from '../../lambda/adapters/aws-clients';
 import {
-  defaultSettings,
-  deriveTimeouts,
-  eventBus,
-  type HooklineSettings,
-  ingestRulePattern,
-  type QueueDefinition,
-  queues,
-  settingsEnv,
-  settingsEnvironment,
-} from '../resources';
-import { createLocalApiServer } from './api-server';
+  CachedKeyLookup,
+  DynamoApiKeyRepository,
+  generateApiKey,
+} from '../../lambda/adapters/dynamo/api-key-store';
+import { logger } from '../../lambda/adapters/logger';
+import { createAuthorizerHandler } from '../../lambda/handlers/authorizer';
+import { createDispatcherHandler } from '../../lambda/handlers/dispatcher';
+import { createIngestHandler } from '../../lambda/handlers/ingest';
+import { createManagementHandler } from '../../lambda/handlers/management';
+import { createReplayHandler } from '../../lambda/handlers/replay';
+import { authorizerDependencies } from '../../lambda/wiring/authorizer';
+import type { RuntimeConfig } from '../../lambda/wiring/config';
+import { dispatcherDependencies } from '../../lambda/wiring/dispatcher';
+import { ingestDependencies } from '../../lambda/wiring/ingest';
+import { managementDependencies } from '../../lambda/wiring/management';
+import { apiKeyRepository, jobDependencies } from '../../lambda/wiring/repositories';
+import { createLocalApi } from './api-server';
 import { type EventPattern, LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
-import { type PollerOptions, QueuePoller } from './poller';
-import { Sandbox } from './sandbox';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startStandIns } from './stand-ins';
+import { QueuePoller } from './poller';
+import { Sandbox, signatureCheck } from './sandbox';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type StandIns, startStandIns } from './stand-ins';
 
 export interface LocalOptions {
   /** @default 3000; 0 picks a free port */
@@ -42,11 +56,20 @@ export interface LocalHookline {
   readonly dynamoEndpoint: string;
   readonly apiKey: string;
   readonly dataDir: string;
+  /** The SDK clients the handlers use: the bench meters what they ask of AWS. */
+  readonly clients: AwsClients;
+  readonly queueUrls: Readonly<Record<QueueName, string>>;
+  readonly tableNames: Readonly<Record<TableName, string>>;
   stop(): Promise<void>;
 }
 
+/** How long an API request may run, like API Gateway's integration timeout. */
+const API_FUNCTION_TIMEOUT_MS = 30_000;
+/** One machine, no cost to reading: endpoint changes reach the dispatcher within a second. */
+const LOCAL_ENDPOINT_CACHE_MS = 1000;
+
 /** Reads the admin key: given, else the one kept in the data dir, else a new one kept there. */
-async function adminKey(dataDir: string, given: string | undefined): Promise<string> {
+function adminKey(dataDir: string, given: string | undefined): string {
   if (given !== undefined) {
     if (!/^\S{8,256}$/.test(given))
       throw new Error('HOOKLINE_API_KEY must be 8-256 characters without spaces');
@@ -54,108 +77,101 @@ async function adminKey(dataDir: string, given: string | undefined): Promise<str
   }
   const file = join(dataDir, 'admin-key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const { generateApiKey } = await import('../../lambda/adapters/dynamo/api-key-store');
   const key = generateApiKey('admin');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }
 
 /**
- * Runs the whole system in this process: the same handlers and adapters as in AWS, pointed at
- * dynalite and fauxqs through the SDK's own endpoint variables.
+ * The handlers' view of the stand-ins, as the CDK stack's environment is in AWS. `busUrl`
+ * answers PutEvents for the dispatcher's operational events: the local API server.
  */
-export async function startLocal(options: LocalOptions = {}): Promise<LocalHookline> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const dataDir = resolve(options.dataDir ?? '.hookline');
-  mkdirSync(dataDir, { recursive: true });
-  const settings: HooklineSettings = { ...defaultSettings, ...options.settings };
-  const timeouts = deriveTimeouts(settings);
-  const standIns = await startStandIns(dataDir, settings);
+export function localRuntimeConfig(
+  standIns: StandIns,
+  settings: HooklineSettings,
+  busUrl: string,
+): RuntimeConfig {
+  return {
+    settings,
+    clients: createAwsClients({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      endpoints: {
+        dynamodb: standIns.dynamoEndpoint,
+        sqs: standIns.sqsEndpoint,
+        eventBridge: busUrl,
+      },
+    }),
+    tableName: (table) => standIns.tableNames[table],
+    queueUrl: (queue) => standIns.queueUrls[queue],
+    eventBusName: () => eventBus.defaultName,
+    allowPrivateTargets: true,
+    endpointCacheMs: LOCAL_ENDPOINT_CACHE_MS,
+  };
+}
 
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamoEndpoint,
-    AWS_ENDPOINT_URL_SQS: standIns.sqsEndpoint,
-    [eventBus.envVar]: eventBus.defaultName,
-    ...standIns.tableNames,
-    ...standIns.queueUrls,
-    ...settingsEnvironment(settings),
-    [settingsEnv.allowPrivateTargets]: 'true',
-    // One machine, no cost to reading: endpoint changes reach the dispatcher within a second.
-    ENDPOINT_CACHE_MS: '1000',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-  });
+/** The five functions, built by the same factories and wiring as in AWS. */
+function localFunctions(config: RuntimeConfig) {
+  return {
+    ingest: createIngestHandler(ingestDependencies(config)),
+    management: createManagementHandler(managementDependencies(config)),
+    authorizer: createAuthorizerHandler(authorizerDependencies(config)),
+    dispatcher: createDispatcherHandler(dispatcherDependencies(config)),
+    replay: createReplayHandler(jobDependencies(config)),
+  };
+}
 
-  // Imported only now: the handlers build their SDK clients from the variables set above.
-  const [ingest, management, dispatcher, replay, authorizer, wiring, signing] = await Promise.all([
-    import('../../lambda/handlers/ingest'),
-    import('../../lambda/handlers/management'),
-    import('../../lambda/handlers/dispatcher'),
-    import('../../lambda/handlers/replay'),
-    import('../../lambda/handlers/authorizer'),
-    import('../../lambda/handlers/wiring'),
-    import('../../lambda/domain/signing'),
-  ]);
-  const { DynamoApiKeyRepository } = await import('../../lambda/adapters/dynamo/api-key-store');
-  const { dynamoDocumentClient } = await import('../../lambda/adapters/aws-clients');
+type LocalFunctions = ReturnType<typeof localFunctions>;
 
-  const key = await adminKey(dataDir, options.apiKey);
-  await new DynamoApiKeyRepository(
-    dynamoDocumentClient(),
-    standIns.tableNames.API_KEYS_TABLE ?? '',
-  ).store(key, 'admin', 'local admin key');
-
-  const bus = new LocalEventBus({
+/** The `hookline` bus with its one rule: producer entries to the ingest function. */
+function localBus(functions: LocalFunctions, log: (line: string) => void): LocalEventBus {
+  return new LocalEventBus({
     busName: eventBus.defaultName,
     pattern: ingestRulePattern as unknown as EventPattern,
-    target: (event) => ingest.ingestFromEventBridge(event),
+    target: (event) => functions.ingest(event, localContext('ingest', API_FUNCTION_TIMEOUT_MS)),
     onTargetFailure: (event, error) =>
       log(
         `EventBridge entry ${event.id} (${event['detail-type']}) was not published: ${(error as Error).message}`,
       ),
   });
+}
 
-  const sandbox = new Sandbox(async (delivery) => {
-    const webhookId = delivery.headers['webhook-id'];
-    const stored = webhookId ? await wiring.eventRepository().get(webhookId) : undefined;
-    if (!stored || !webhookId) return undefined;
-    const endpoints = await wiring.endpointRepository().listByTenant(stored.tenant);
-    const timestamp = Number(delivery.headers['webhook-timestamp']);
-    const header = delivery.headers['webhook-signature'] ?? '';
-    return endpoints
-      .filter((endpoint) => endpoint.url === delivery.url)
-      .some((endpoint) =>
-        endpoint.secrets.some((s) =>
-          signing.verifySignature(s.secret, webhookId, timestamp, delivery.body, header),
-        ),
-      );
-  });
-
-  const keyLookup = (await import('../../lambda/handlers/key-lookup')).apiKeyLookup();
-  const server = createLocalApiServer({
-    handlers: { ingest: ingest.handler as never, management: management.handler },
-    authorizer: authorizer.handler,
+/** API Gateway, PutEvents, the sandbox and `/_local/bus`, on one loopback port. */
+function localApi(config: RuntimeConfig, functions: LocalFunctions, bus: LocalEventBus) {
+  const keys = new CachedKeyLookup(apiKeyRepository(config));
+  return createLocalApi({
+    handlers: { ingest: functions.ingest as never, management: functions.management },
+    authorizer: functions.authorizer,
     bus,
-    sandbox,
+    sandbox: new Sandbox(signatureCheck(config)),
     isAdminKey: async (authorization) => {
       const presented = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
-      return presented !== undefined && (await keyLookup.scopeOf(presented)) === 'admin';
+      return presented !== undefined && (await keys.scopeOf(presented)) === 'admin';
     },
-    functionTimeoutMs: 30_000,
+    functionTimeoutMs: API_FUNCTION_TIMEOUT_MS,
   });
-  const host = options.host ?? '127.0.0.1';
+}
+
+async function listen(server: Server, port: number, host: string): Promise<string> {
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
-    server.listen(options.port ?? 3000, host, () => done());
+    server.listen(port, host, () => done());
   });
-  const port = (server.address() as AddressInfo).port;
   // The sandbox's own URLs must match what endpoints registered, whichever host name they used.
-  const apiUrl = `http://${host}:${port}`;
-  // The dispatcher's operational events go to the local bus on this same port.
-  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = apiUrl;
+  return `http://${host}:${(server.address() as AddressInfo).port}`;
+}
 
+type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Plays the two SQS event source mappings: delivery queue → dispatcher, jobs → replay. */
+function startPollers(
+  standIns: StandIns,
+  functions: { dispatcher: QueueHandler; replay: QueueHandler },
+  settings: HooklineSettings,
+  options: Pick<LocalOptions, 'dispatcherConcurrency'>,
+  log: (line: string) => void,
+) {
+  const timeouts = deriveTimeouts(settings);
   const sqsClient = new SQSClient({
     endpoint: standIns.sqsEndpoint,
     region: LOCAL_REGION,
@@ -163,35 +179,72 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
     useQueueUrlAsEndpoint: false,
   });
   const pollerFor = (
-    queue: QueueDefinition,
-    name: string,
-    handler: PollerOptions['handler'],
-    options: { batchSize: number; concurrency: number; timeoutSeconds: number },
+    queue: QueueName,
+    functionName: string,
+    handler: QueueHandler,
+    shape: { batchSize: number; concurrency: number; timeoutSeconds: number },
   ) => {
-    const queueUrl = standIns.queueUrls[queue.envVar] ?? '';
+    const queueUrl = standIns.queueUrls[queue];
     return new QueuePoller(sqsClient, {
       queueUrl,
       queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueUrl.split('/').pop()}`,
-      batchSize: options.batchSize,
-      concurrency: options.concurrency,
-      functionTimeoutMs: options.timeoutSeconds * 1000,
-      handler: (event) => handler(event, localContext(name, options.timeoutSeconds * 1000)),
-      onError: (error) => log(`${name} poll failed: ${(error as Error).message}`),
+      batchSize: shape.batchSize,
+      concurrency: shape.concurrency,
+      functionName,
+      functionTimeoutMs: shape.timeoutSeconds * 1000,
+      handler,
+      onError: (error) => log(`${functionName} poll failed: ${(error as Error).message}`),
     });
   };
   const pollers = [
-    pollerFor(queues.delivery, 'dispatcher', dispatcher.handler, {
+    pollerFor('delivery', 'dispatcher', functions.dispatcher, {
       batchSize: settings.dispatchBatchSize,
       concurrency: options.dispatcherConcurrency ?? 4,
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
-    pollerFor(queues.jobs, 'replay', replay.handler, {
+    pollerFor('jobs', 'replay', functions.replay, {
       batchSize: 1,
       concurrency: 1,
       timeoutSeconds: timeouts.replayTimeoutSeconds,
     }),
   ];
   for (const poller of pollers) poller.start();
+  return {
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+      sqsClient.destroy();
+    },
+  };
+}
+
+/**
+ * Runs the whole system in this process: the same handlers and adapters as in AWS, built by
+ * the same factories and wiring, pointed at dynalite and fauxqs.
+ */
+export async function startLocal(options: LocalOptions = {}): Promise<LocalHookline> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dataDir = resolve(options.dataDir ?? '.hookline');
+  mkdirSync(dataDir, { recursive: true });
+  logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as LogLevel);
+  const settings: HooklineSettings = { ...defaultSettings, ...options.settings };
+  const standIns = await startStandIns(dataDir, settings);
+
+  // Listening first: the dispatcher's bus client needs the API's address.
+  const server = createServer();
+  const apiUrl = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+  const config = localRuntimeConfig(standIns, settings, apiUrl);
+  const functions = localFunctions(config);
+
+  const key = adminKey(dataDir, options.apiKey);
+  await new DynamoApiKeyRepository(config.clients.dynamo, config.tableName('apiKeys')).store(
+    key,
+    'admin',
+    'local admin key',
+  );
+
+  const bus = localBus(functions, log);
+  server.on('request', localApi(config, functions, bus));
+  const pollers = startPollers(standIns, functions, settings, options, log);
 
   let stopped = false;
   return {
@@ -199,6 +252,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
     dynamoEndpoint: standIns.dynamoEndpoint,
     apiKey: key,
     dataDir,
+    clients: config.clients,
+    queueUrls: standIns.queueUrls,
+    tableNames: standIns.tableNames,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -207,8 +263,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
         server.closeAllConnections();
       });
       await bus.drain();
-      await Promise.all(pollers.map((p) => p.stop()));
-      sqsClient.destroy();
+      await pollers.stop();
+      config.clients.destroy();
       await standIns.stop();
     },
   };

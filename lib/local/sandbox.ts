@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { verifySignature } from '../../lambda/domain/signing';
+import type { RuntimeConfig } from '../../lambda/wiring/config';
+import { endpointRepository, eventRepository } from '../../lambda/wiring/repositories';
 
-/**
- * A local webhook receiver at `/sandbox/<name>`. It records what it is sent and can be told,
- * through the endpoint URL's query, to misbehave: `?status=503` answers that status,
- * `?failTimes=2` fails the first two deliveries of each webhook-id, `?delayMs=2000` is slow.
- */
+/** One webhook the sandbox received, with the status it answered. */
 export interface SandboxDelivery {
   readonly receivedAt: string;
   readonly url: string;
@@ -19,6 +18,11 @@ export type SignatureCheck = (delivery: SandboxDelivery) => Promise<boolean | un
 const MAX_KEPT = 1000;
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * A local webhook receiver at `/sandbox/<name>`. It records what it is sent and can be told,
+ * through the endpoint URL's query, to misbehave: `?status=503` answers that status,
+ * `?failTimes=2` fails the first two deliveries of each webhook-id, `?delayMs=2000` is slow.
+ */
 export class Sandbox {
   private readonly boxes = new Map<string, SandboxDelivery[]>();
   private readonly seen = new Map<string, number>();
@@ -84,4 +88,27 @@ export class Sandbox {
   clear(name: string): void {
     this.boxes.delete(name);
   }
+}
+
+/**
+ * Whether a delivery verifies with a live secret of an endpoint registered for the URL it
+ * arrived at; undefined for a webhook-id Hookline does not know.
+ */
+export function signatureCheck(config: RuntimeConfig): SignatureCheck {
+  const events = eventRepository(config);
+  const endpoints = endpointRepository(config);
+  return async (delivery) => {
+    const webhookId = delivery.headers['webhook-id'];
+    const stored = webhookId ? await events.get(webhookId) : undefined;
+    if (!stored || !webhookId) return undefined;
+    const timestamp = Number(delivery.headers['webhook-timestamp']);
+    const header = delivery.headers['webhook-signature'] ?? '';
+    return (await endpoints.listByTenant(stored.tenant))
+      .filter((endpoint) => endpoint.url === delivery.url)
+      .some((endpoint) =>
+        endpoint.secrets.some((s) =>
+          verifySignature(s.secret, webhookId, timestamp, delivery.body, header),
+        ),
+      );
+  };
 }

@@ -1,91 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import {
-  deriveTimeouts,
-  type HooklineSettings,
-  type QueueDefinition,
-  queues,
-  type TableDefinition,
-  tables,
-} from '../resources';
+import { type QueueName, queueAttributes, queues } from '#shared/queues';
+import type { HooklineSettings } from '#shared/settings';
+import type { TableName } from '#shared/tables';
+import { createTables, LOCAL_CREDENTIALS, LOCAL_PREFIX, LOCAL_REGION } from './tables';
 
 /** Protocol-compatible DynamoDB and SQS servers, in this process, on loopback ports. */
 export interface StandIns {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
-  readonly tableNames: Record<string, string>;
-  readonly queueUrls: Record<string, string>;
+  readonly tableNames: Record<TableName, string>;
+  readonly queueUrls: Record<QueueName, string>;
   stop(): Promise<void>;
 }
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_PREFIX = 'hookline-';
-
-function createTableInput(table: TableDefinition, tableName: string) {
-  const keys = [
-    table.partitionKey,
-    table.sortKey,
-    ...(table.globalIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey]),
-  ].filter((k): k is NonNullable<typeof k> => k !== undefined);
-  const attributes = [...new Map(keys.map((k) => [k.name, k])).values()];
-  const keySchema = (pk: { name: string }, sk?: { name: string }) => [
-    { AttributeName: pk.name, KeyType: 'HASH' as const },
-    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
-  ];
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
-    KeySchema: keySchema(table.partitionKey, table.sortKey),
-    ...(table.globalIndexes?.length && {
-      GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: keySchema(index.partitionKey, index.sortKey),
-        Projection: index.include
-          ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
-          : { ProjectionType: 'ALL' as const },
-      })),
-    }),
-  };
-}
-
-/** Creates every table of `tables` that does not exist yet; TTL is left to CDK (DESIGN §6). */
-export async function createTables(endpoint: string, prefix = LOCAL_PREFIX) {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const names: Record<string, string> = {};
-  try {
-    for (const table of Object.values(tables)) {
-      const tableName = `${prefix}${table.name}`;
-      names[table.envVar] = tableName;
-      try {
-        await client.send(new CreateTableCommand(createTableInput(table, tableName)));
-      } catch (error) {
-        if (
-          !(error instanceof ResourceInUseException) &&
-          (error as Error).name !== 'ResourceInUseException'
-        ) {
-          throw error;
-        }
-      }
-    }
-  } finally {
-    client.destroy();
-  }
-  return names;
-}
+export { LOCAL_CREDENTIALS, LOCAL_REGION };
 
 export async function startStandIns(
   dataDir: string,
@@ -108,48 +40,7 @@ export async function startStandIns(
     logger: false,
     dataDir: join(dataDir, 'sqs'),
   });
-  const timeouts = deriveTimeouts(settings);
-  const arnOf = (name: string) => `arn:aws:sqs:${LOCAL_REGION}:000000000000:${name}`;
-  const nameOf = (queue: QueueDefinition) => `${LOCAL_PREFIX}${queue.name}`;
-  const fourteenDays = String(14 * 86_400);
-  // No Lambda throttling here, so visibility need only outlast one invocation (AWS uses 6x):
-  // a crashed local dispatcher's deliveries come back within seconds, not minutes.
-  const queueSpecs: { queue: QueueDefinition; attributes: Record<string, string> }[] = [
-    { queue: queues.deadLetter, attributes: { MessageRetentionPeriod: fourteenDays } },
-    { queue: queues.jobsDeadLetter, attributes: { MessageRetentionPeriod: fourteenDays } },
-    {
-      queue: queues.delivery,
-      attributes: {
-        VisibilityTimeout: String(timeouts.dispatcherTimeoutSeconds + 5),
-        MessageRetentionPeriod: fourteenDays,
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: arnOf(nameOf(queues.deadLetter)),
-          maxReceiveCount: settings.maxReceiveCount,
-        }),
-      },
-    },
-    {
-      queue: queues.jobs,
-      attributes: {
-        VisibilityTimeout: String(timeouts.replayTimeoutSeconds + 5),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: arnOf(nameOf(queues.jobsDeadLetter)),
-          maxReceiveCount: 5,
-        }),
-      },
-    },
-  ];
-  // setup() is idempotent, so a restart over a persisted data dir keeps queues and messages.
-  const created = sqsServer.setup({
-    queues: queueSpecs.map(({ queue, attributes }) => ({ name: nameOf(queue), attributes })),
-  });
-  const queueUrls: Record<string, string> = {};
-  for (const { queue } of queueSpecs) {
-    const url = created.queues.find((q) => q.name === nameOf(queue))?.url;
-    if (!url) throw new Error(`local queue ${nameOf(queue)} was not created`);
-    queueUrls[queue.envVar] = url;
-  }
-
+  const queueUrls = createQueues(sqsServer, settings);
   const tableNames = await createTables(dynamoEndpoint);
   return {
     dynamoEndpoint,
@@ -161,4 +52,47 @@ export async function startStandIns(
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
+}
+
+type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+
+/**
+ * Creates the queues of `#shared/queues` with the attributes the CDK stack gives them, but
+ * for local visibility timeouts (see `queueAttributes`), dead-letter queues first. `setup()`
+ * is idempotent, so a restart over a persisted data dir keeps queues and messages.
+ */
+function createQueues(server: Fauxqs, settings: HooklineSettings): Record<QueueName, string> {
+  const nameOf = (queue: QueueName) => `${LOCAL_PREFIX}${queues[queue].name}`;
+  const arnOf = (queue: QueueName) => `arn:aws:sqs:${LOCAL_REGION}:000000000000:${nameOf(queue)}`;
+  const names = (Object.keys(queues) as QueueName[]).sort(
+    (a, b) => Number('redrive' in queues[a]) - Number('redrive' in queues[b]),
+  );
+  const specs = names.map((queue) => {
+    const { retentionSeconds, visibilityTimeoutSeconds, redrive } = queueAttributes(
+      queue,
+      'local',
+      settings,
+    );
+    const attributes: Record<string, string> = {
+      MessageRetentionPeriod: String(retentionSeconds),
+      ...(visibilityTimeoutSeconds !== undefined && {
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
+      }),
+      ...(redrive && {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: arnOf(redrive.deadLetterQueue),
+          maxReceiveCount: redrive.maxReceiveCount,
+        }),
+      }),
+    };
+    return { name: nameOf(queue), attributes };
+  });
+  const created = server.setup({ queues: specs });
+  const urls: Partial<Record<QueueName, string>> = {};
+  for (const queue of names) {
+    const url = created.queues.find((q) => q.name === nameOf(queue))?.url;
+    if (!url) throw new Error(`local queue ${nameOf(queue)} was not created`);
+    urls[queue] = url;
+  }
+  return urls as Record<QueueName, string>;
 }

@@ -56,7 +56,7 @@ describe('failure handling in local mode: nothing lost, nothing stuck', () => {
       HOOKLINE_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       HOOKLINE_DELIVERY_TIMEOUT_SECONDS: '1',
       // The circuit breaker has its own tests; here every attempt must reach the receiver.
-      HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: '1000',
+      HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: '100',
     });
     for (const [path, scenario] of Object.entries(SCENARIOS)) {
       receiver.behave(path, scenario.behaviour);

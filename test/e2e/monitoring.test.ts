@@ -55,7 +55,7 @@ describe('delivery health: metrics, stats and operational events for a known sce
     system = await startLocalSystem({
       HOOKLINE_RETRY_SCHEDULE: '1s',
       HOOKLINE_MAX_ATTEMPTS: '2',
-      HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: '1000',
+      HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: '100',
     });
     for (const name of ['healthy', 'failing'] as const) {
       const response = await system.request('POST', '/v1/endpoints', {

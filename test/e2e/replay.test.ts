@@ -80,7 +80,7 @@ describe('replaying a time range re-delivers exactly the events of that range an
     system = await startLocalSystem({
       HOOKLINE_MAX_ATTEMPTS: '2',
       HOOKLINE_RETRY_SCHEDULE: '1s',
-      HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: '1000',
+      HOOKLINE_CIRCUIT_BREAKER_THRESHOLD: '100',
     });
     for (const path of PATHS) {
       const response = await system.request('POST', '/v1/endpoints', {

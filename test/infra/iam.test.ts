@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TableName } from '../../lib/resources';
+import type { TableName } from '#shared/tables';
 import { arnOf, asArray, buildStack, ref, StackTemplate } from './synth';
 
 let t: StackTemplate;

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { metricNames } from '../../lib/resources';
+import { metricNames } from '#shared/metrics';
 import { arnOf, buildStack, ref, StackTemplate } from './synth';
 
 // Two synths shared by every assertion: cdk.json as it is, and one with every monitoring

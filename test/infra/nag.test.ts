@@ -3,8 +3,8 @@ import path from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { apiRoutes } from '#shared/api';
 import type { HooklineStack } from '../../lib/hookline-stack';
-import { apiRoutes } from '../../lib/resources';
 import { buildStack } from './synth';
 
 // cdk-nag 3 is a policy validation plugin: findings land in the cloud assembly's validation

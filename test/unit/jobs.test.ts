@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryEndpoints, MemoryQueue } from '../../lambda/adapters/memory/stores';
 import type { StoredEvent } from '../../lambda/domain/event';
 import {
   type DeadLetter,
@@ -10,7 +11,7 @@ import {
   startJob,
 } from '../../lambda/domain/jobs';
 import type { DeliveryRecord } from '../../lambda/domain/ports';
-import { anEndpoint, MemoryEndpoints, MemoryQueue } from '../support/memory';
+import { anEndpoint } from '../support/records';
 
 class MemoryJobs {
   readonly items = new Map<string, Job>();

@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import {
+  MemoryEndpoints,
+  MemoryEvents,
+  MemoryIdempotency,
+  MemoryQueue,
+} from '../../lambda/adapters/memory/stores';
 import { exampleOf } from '../../lambda/domain/catalog';
 import {
   DependencyError,
@@ -12,13 +18,7 @@ import {
   type PublishResult,
   publishEvents,
 } from '../../lambda/domain/publish';
-import {
-  anEndpoint,
-  MemoryEndpoints,
-  MemoryEvents,
-  MemoryIdempotency,
-  MemoryQueue,
-} from '../support/memory';
+import { anEndpoint } from '../support/records';
 
 function setup() {
   let now = Date.parse('2026-11-27T12:00:00Z');

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_RETRY_DELAY_SECONDS as MAX_VISIBILITY_SECONDS } from '#shared/limits';
 import {
   classifyResponse,
-  MAX_VISIBILITY_SECONDS,
   parseRetryAfter,
   parseSchedule,
   retryDelaySeconds,
 } from '../../lambda/domain/retry-policy';
 
-const DEFAULT = parseSchedule('1m,5m,30m,2h,12h');
+const DEFAULT = parseSchedule(['1m', '5m', '30m', '2h', '12h']);
 
 describe('retry schedule', () => {
   it('parses durations in ms, s, m, h and d', () => {
-    expect(parseSchedule('500ms,1s,5m,2h,1d')).toEqual([500, 1000, 300_000, 7_200_000, 86_400_000]);
-    expect(() => parseSchedule('5 minutes')).toThrow(/not a duration/);
+    expect(parseSchedule(['500ms', '1s', '5m', '2h', '1d'])).toEqual([
+      500, 1000, 300_000, 7_200_000, 86_400_000,
+    ]);
+    expect(() => parseSchedule(['5 minutes'])).toThrow(/not a duration/);
   });
 
   it.each([

@@ -7,7 +7,9 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 
-export type ApiKeyScope = 'publish' | 'admin';
+import type { ApiKeyScope, KeyLookup } from '../../domain/ports';
+
+export type { ApiKeyScope };
 
 export interface ApiKeyRecord {
   readonly keyHash: string;
@@ -93,5 +95,27 @@ export class DynamoApiKeyRepository {
       new DeleteCommand({ TableName: this.tableName, Key: { keyHash: record.keyHash } }),
     );
     return record;
+  }
+}
+
+/** How long a key's scope is kept per process before it is looked up again. */
+const KEY_CACHE_MS = 60_000;
+
+/** Checks presented keys against their stored hashes, remembering each answer a minute. */
+export class CachedKeyLookup implements KeyLookup {
+  private readonly cache = new Map<string, { scope: ApiKeyScope | undefined; until: number }>();
+
+  constructor(
+    private readonly repository: Pick<DynamoApiKeyRepository, 'find'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async scopeOf(key: string): Promise<ApiKeyScope | undefined> {
+    const hash = hashApiKey(key);
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > this.now()) return hit.scope;
+    const record = await this.repository.find(key);
+    this.cache.set(hash, { scope: record?.scope, until: this.now() + KEY_CACHE_MS });
+    return record?.scope;
   }
 }

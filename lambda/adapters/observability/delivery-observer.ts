@@ -1,9 +1,14 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metricNames, operationalEvents } from '../../../lib/resources';
+import { type OperationalDetailType, operationalEvents } from '#shared/bus';
+import { metricNames } from '#shared/metrics';
 import type { Endpoint } from '../../domain/endpoint';
-import type { DeadLetterReason, DeliveryMessage, DeliveryObserver } from '../../domain/ports';
+import type {
+  BatchObserver,
+  DeadLetterReason,
+  DeliveryMessage,
+  OperationalEvents,
+} from '../../domain/ports';
 import { logger } from '../logger';
-import type { OperationalDetailType, OperationalEventPublisher } from './operational-events';
 
 const newMetrics = () =>
   new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
@@ -13,11 +18,11 @@ const newMetrics = () =>
  * per endpoint with {service, EndpointId}, and one with {service} for overall latency.
  * Made per invocation: it holds the batch's figures.
  */
-export class BatchDeliveryObserver implements DeliveryObserver {
+export class BatchDeliveryObserver implements BatchObserver {
   private readonly attempts = new Map<string, { ok: boolean; latencyMs: number }[]>();
   private readonly deadLetters = new Map<string, number>();
 
-  constructor(private readonly events: OperationalEventPublisher) {}
+  constructor(private readonly events: OperationalEvents) {}
 
   attempted(endpointId: string, outcome: { ok: boolean; latencyMs: number }): void {
     const list = this.attempts.get(endpointId) ?? [];

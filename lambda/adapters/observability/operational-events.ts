@@ -1,20 +1,15 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { operationalEvents } from '../../../lib/resources';
+import { type OperationalDetailType, operationalEvents } from '#shared/bus';
+import type { OperationalEvents } from '../../domain/ports';
 import { logger } from '../logger';
 
-export type OperationalDetailType =
-  | typeof operationalEvents.deadLettered
-  | typeof operationalEvents.endpointDisabled
-  | typeof operationalEvents.endpointRecovered;
-
 /** Puts Hookline's own events on its bus, where operators route them with rules. */
-export class OperationalEventPublisher {
+export class OperationalEventPublisher implements OperationalEvents {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
   ) {}
 
-  /** Never throws: an event that cannot be put is logged, the delivery goes on. */
   async publish(detailType: OperationalDetailType, detail: Record<string, unknown>): Promise<void> {
     try {
       const result = await this.client.send(

@@ -3,15 +3,9 @@ import {
   ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
-  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type {
-  DeadLetterQueue,
-  DeadLetterReason,
-  DeliveryMessage,
-  DeliveryQueue,
-} from '../../domain/ports';
+import type { DeliveryMessage, DeliveryQueue, DeliveryRetryQueue } from '../../domain/ports';
 
 const MAX_ENTRIES = 10;
 /** SQS caps a batch at 1 MiB; stay under it with room for attributes. */
@@ -37,7 +31,7 @@ function groups(entries: readonly SendMessageBatchRequestEntry[]) {
   return result;
 }
 
-export class SqsDeliveryQueue implements DeliveryQueue {
+export class SqsDeliveryQueue implements DeliveryQueue, DeliveryRetryQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
@@ -73,38 +67,6 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         QueueUrl: this.queueUrl,
         ReceiptHandle: receiptHandle,
         VisibilityTimeout: seconds,
-      }),
-    );
-  }
-}
-
-/** Dead letters carry their reason as message attributes, readable in the console as is. */
-export class SqsDeadLetterQueue implements DeadLetterQueue {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
-
-  async send(message: DeliveryMessage, reason: DeadLetterReason): Promise<void> {
-    const text = (value: string) => ({ DataType: 'String', StringValue: value });
-    const attributes: Record<string, { DataType: string; StringValue: string }> = {
-      reason: text(reason.reason),
-      eventId: text(message.eventId),
-      endpointId: text(message.endpointId),
-      eventType: text(message.type),
-      tenant: text(message.tenant),
-      attempts: { DataType: 'Number', StringValue: String(reason.attempts) },
-      deadLetteredAt: text(new Date().toISOString()),
-    };
-    if (reason.lastStatus !== undefined) {
-      attributes.lastStatus = { DataType: 'Number', StringValue: String(reason.lastStatus) };
-    }
-    if (reason.error) attributes.error = text(reason.error.slice(0, 1024));
-    await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
-        MessageAttributes: attributes,
       }),
     );
   }

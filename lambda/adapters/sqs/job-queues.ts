@@ -9,18 +9,14 @@ import {
 import type { DeadLetter, DeadLetterSource, JobPageMessage, JobQueue } from '../../domain/jobs';
 import type { DeliveryMessage } from '../../domain/ports';
 
-export class SqsJobQueue implements JobQueue {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
-
-  async enqueue(message: JobPageMessage): Promise<void> {
-    await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }),
+/** Job pages, one message each, for the replay function. */
+export const sqsJobQueue = (client: SQSClient, queueUrl: string): JobQueue => ({
+  async enqueue(message: JobPageMessage) {
+    await client.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }),
     );
-  }
-}
+  },
+});
 
 /** The delivery DLQ read from our code: SQS's own message move cannot filter (DESIGN §6). */
 export class SqsDeadLetterSource implements DeadLetterSource {

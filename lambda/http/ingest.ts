@@ -1,0 +1,137 @@
+import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
+import { BadRequestError, HooklineError } from '../domain/errors';
+import { assertEventSize, MAX_EVENT_BYTES, parseEventInput } from '../domain/event';
+import {
+  type PublishDependencies,
+  type PublishOutcome,
+  type PublishRequest,
+  type PublishResult,
+  publishEvents,
+} from '../domain/publish';
+import { isPlainObject } from '../domain/validation';
+import { readJsonBody } from './middlewares';
+import { type HttpResult, json, problemBody } from './response';
+
+const MAX_BATCH_EVENTS = 100;
+/** Lambda's synchronous payload limit leaves room for about 6 MB of batch. */
+const MAX_BATCH_BYTES = 6 * 1000 * 1000 - 64 * 1024;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Publishing, and counting what was newly accepted by type. */
+export interface Publisher {
+  readonly deps: PublishDependencies;
+  readonly recordPublished: (types: readonly string[]) => void;
+}
+
+function idempotencyKeyOf(event: APIGatewayProxyEventV2): string | undefined {
+  const key = event.headers?.['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new BadRequestError('invalid Idempotency-Key', [
+      { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+    ]);
+  }
+  return key;
+}
+
+async function publish(
+  publisher: Publisher,
+  requests: readonly PublishRequest[],
+): Promise<PublishOutcome[]> {
+  const outcomes = await publishEvents(publisher.deps, requests);
+  publisher.recordPublished(
+    outcomes.flatMap((o) => (o instanceof HooklineError || o.duplicate ? [] : [o.type])),
+  );
+  return outcomes;
+}
+
+const accepted = (outcome: PublishResult) => ({
+  id: outcome.id,
+  type: outcome.type,
+  timestamp: outcome.timestamp,
+  deliveries: outcome.deliveries,
+});
+
+/** `POST /v1/events`: one event → 202, or the problem that refused it. */
+export async function publishOne(
+  publisher: Publisher,
+  event: APIGatewayProxyEventV2,
+): Promise<HttpResult> {
+  const body = readJsonBody(event, MAX_EVENT_BYTES);
+  const input = parseEventInput(body);
+  const idempotencyKey = idempotencyKeyOf(event);
+  const [outcome] = await publish(publisher, [
+    { input, ...(idempotencyKey !== undefined && { idempotencyKey }) },
+  ]);
+  if (!outcome) throw new Error('publish returned no outcome');
+  if (outcome instanceof HooklineError) throw outcome;
+  return json(202, accepted(outcome), outcome.duplicate ? { 'idempotent-replayed': 'true' } : {});
+}
+
+/** Reads `{"events": [...]}`: each item a publish request, or the problem that refused it. */
+function parseBatch(
+  event: APIGatewayProxyEventV2,
+  batchKey: string | undefined,
+): (PublishRequest | HooklineError)[] {
+  const body = readJsonBody(event, MAX_BATCH_BYTES);
+  const items = isPlainObject(body) ? body.events : undefined;
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_EVENTS) {
+    throw new BadRequestError('send {"events": [...]} with 1 to 100 events', [
+      { field: '/events', message: `must be an array of 1 to ${MAX_BATCH_EVENTS} events` },
+    ]);
+  }
+  return items.map((item, index): PublishRequest | HooklineError => {
+    try {
+      assertEventSize(JSON.stringify(item), `/events/${index}`);
+      const input = parseEventInput(item, `/events/${index}`);
+      return { input, ...(batchKey !== undefined && { idempotencyKey: `${batchKey}#${index}` }) };
+    } catch (error) {
+      if (error instanceof HooklineError) return error;
+      throw error;
+    }
+  });
+}
+
+/** `POST /v1/events/batch`: 202 when every item was accepted, else 207 with each result. */
+export async function publishBatch(
+  publisher: Publisher,
+  event: APIGatewayProxyEventV2,
+): Promise<HttpResult> {
+  const parsed = parseBatch(event, idempotencyKeyOf(event));
+  const requests = parsed.filter((p): p is PublishRequest => !(p instanceof HooklineError));
+  const outcomes = await publish(publisher, requests);
+  let next = 0;
+  const results = parsed.map((item, index) => {
+    const outcome = item instanceof HooklineError ? item : outcomes[next++];
+    if (!outcome) throw new Error('publish returned too few outcomes');
+    return outcome instanceof HooklineError
+      ? { index, status: outcome.status, problem: problemBody(outcome) }
+      : { index, status: 202, ...accepted(outcome) };
+  });
+  const allAccepted = results.every((r) => r.status === 202);
+  return json(allAccepted ? 202 : 207, { results });
+}
+
+/**
+ * An entry on the bus is published like POST /v1/events. EventBridge may invoke twice for
+ * one entry, so its id (or `detail.id`) is the idempotency key.
+ */
+export async function ingestFromEventBridge(
+  publisher: Publisher,
+  event: EventBridgeEvent<string, unknown>,
+): Promise<PublishResult> {
+  const detail: Record<string, unknown> = isPlainObject(event.detail) ? event.detail : {};
+  const input = parseEventInput({
+    type: event['detail-type'],
+    data: detail.data,
+    ...(detail.tenant !== undefined && { tenant: detail.tenant }),
+    ...(detail.id !== undefined && { id: detail.id }),
+    timestamp: detail.timestamp ?? event.time,
+  });
+  const [outcome] = await publish(publisher, [
+    { input, idempotencyKey: `eventbridge#${event.id}` },
+  ]);
+  if (!outcome) throw new Error('publish returned no outcome');
+  if (outcome instanceof HooklineError) throw outcome;
+  return outcome;
+}

@@ -1,0 +1,17 @@
+/** The functions Hookline runs, by the handler module each one runs (`lambda/handlers/<name>.ts`). */
+export type FunctionName = 'ingest' | 'management' | 'dispatcher' | 'replay' | 'authorizer';
+
+/** Reported by `GET /health` and in every delivery's `user-agent`. */
+export const HOOKLINE_VERSION = '0.1.0';
+
+export const USER_AGENT = `Hookline/${HOOKLINE_VERSION}`;
+
+/** Environment variables of the functions besides tables, queues, bus and settings. */
+export const functionEnv = {
+  /** `true` only in local mode: allows http and loopback endpoint URLs. */
+  allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+  /** Milliseconds the dispatcher keeps an endpoint read; 5000 unless set. */
+  endpointCacheMs: 'ENDPOINT_CACHE_MS',
+  /** The secret holding the admin key generated at deploy; the authorizer's only. */
+  bootstrapAdminKeySecretArn: 'BOOTSTRAP_ADMIN_KEY_SECRET_ARN',
+} as const;

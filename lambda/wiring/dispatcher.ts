@@ -1,0 +1,35 @@
+import { DynamoEndpointHealth } from '../adapters/dynamo/endpoint-health-store';
+import { CachedEndpointReader } from '../adapters/dynamo/endpoint-store';
+import { UndiciWebhookSender } from '../adapters/http/webhook-sender';
+import { BatchDeliveryObserver } from '../adapters/observability/delivery-observer';
+import { OperationalEventPublisher } from '../adapters/observability/operational-events';
+import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue';
+import { dispatchSettings } from '../domain/dispatch';
+import type { DispatcherDependencies } from '../handlers/dispatcher';
+import type { RuntimeConfig } from './config';
+import {
+  attemptLog,
+  deliveryQueue,
+  deliveryStateRepository,
+  endpointRepository,
+} from './repositories';
+
+/** The dispatcher's adapters: the only function that sends webhooks (and bundles undici). */
+export function dispatcherDependencies(config: RuntimeConfig): DispatcherDependencies {
+  const { clients } = config;
+  const events = new OperationalEventPublisher(clients.eventBridge, config.eventBusName());
+  return {
+    delivery: {
+      endpoints: new CachedEndpointReader(endpointRepository(config), config.endpointCacheMs),
+      sender: new UndiciWebhookSender({ allowPrivateTargets: config.allowPrivateTargets }),
+      deliveries: deliveryStateRepository(config),
+      health: new DynamoEndpointHealth(clients.dynamo, config.tableName('endpointState')),
+      deadLetters: new SqsDeadLetterQueue(clients.sqs, config.queueUrl('deadLetter')),
+      now: Date.now,
+      settings: dispatchSettings(config.settings),
+    },
+    newObserver: () => new BatchDeliveryObserver(events),
+    attemptLog: attemptLog(config),
+    retryQueue: deliveryQueue(config),
+  };
+}

@@ -1,0 +1,73 @@
+/*
+ * The adapters over Hookline's tables and queues, each built from a RuntimeConfig. One
+ * builder each, so a function's bundle carries only the adapters it uses.
+ */
+import { DynamoApiKeyRepository } from '../adapters/dynamo/api-key-store';
+import { DynamoAttemptLog } from '../adapters/dynamo/attempt-log';
+import { DynamoDeliveryStateRepository } from '../adapters/dynamo/delivery-state-store';
+import { DynamoEndpointRepository } from '../adapters/dynamo/endpoint-store';
+import { DynamoEventRepository } from '../adapters/dynamo/event-store';
+import { DynamoIdempotencyRepository } from '../adapters/dynamo/idempotency-store';
+import { DynamoJobRepository } from '../adapters/dynamo/job-store';
+import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
+import { SqsDeadLetterSource, sqsJobQueue } from '../adapters/sqs/job-queues';
+import type { JobDependencies } from '../domain/jobs';
+import type { PublishDependencies } from '../domain/publish';
+import type { RuntimeConfig } from './config';
+
+export const endpointRepository = (config: RuntimeConfig) =>
+  new DynamoEndpointRepository(config.clients.dynamo, config.tableName('endpoints'));
+
+export const eventRepository = (config: RuntimeConfig) =>
+  new DynamoEventRepository(
+    config.clients.dynamo,
+    config.tableName('events'),
+    config.settings.eventRetentionDays,
+  );
+
+export const deliveryStateRepository = (config: RuntimeConfig) =>
+  new DynamoDeliveryStateRepository(
+    config.clients.dynamo,
+    config.tableName('deliveries'),
+    config.settings.attemptRetentionDays,
+  );
+
+export const attemptLog = (config: RuntimeConfig) =>
+  new DynamoAttemptLog(
+    config.clients.dynamo,
+    config.tableName('attempts'),
+    config.settings.attemptRetentionDays,
+  );
+
+export const idempotencyRepository = (config: RuntimeConfig) =>
+  new DynamoIdempotencyRepository(config.clients.dynamo, config.tableName('idempotency'));
+
+export const apiKeyRepository = (config: RuntimeConfig) =>
+  new DynamoApiKeyRepository(config.clients.dynamo, config.tableName('apiKeys'));
+
+export const deliveryQueue = (config: RuntimeConfig) =>
+  new SqsDeliveryQueue(config.clients.sqs, config.queueUrl('delivery'));
+
+export const deadLetterSource = (config: RuntimeConfig) =>
+  new SqsDeadLetterSource(config.clients.sqs, config.queueUrl('deadLetter'));
+
+/** What publishing needs: endpoints to fan out to, the event log, idempotency, the queue. */
+export const publishDependencies = (config: RuntimeConfig): PublishDependencies => ({
+  endpoints: endpointRepository(config),
+  events: eventRepository(config),
+  idempotency: idempotencyRepository(config),
+  queue: deliveryQueue(config),
+  now: Date.now,
+});
+
+/** What replay and redrive jobs need, for starting them (management) and running them. */
+export const jobDependencies = (config: RuntimeConfig): JobDependencies => ({
+  jobs: new DynamoJobRepository(config.clients.dynamo, config.tableName('jobs')),
+  jobQueue: sqsJobQueue(config.clients.sqs, config.queueUrl('jobs')),
+  events: eventRepository(config),
+  endpoints: endpointRepository(config),
+  deliveries: deliveryStateRepository(config),
+  deliveryQueue: deliveryQueue(config),
+  deadLetters: deadLetterSource(config),
+  now: Date.now,
+});

@@ -1,0 +1,191 @@
+import type { Duration } from 'aws-cdk-lib';
+import {
+  type Alarm,
+  AlarmStatusWidget,
+  type CfnAlarm,
+  GraphWidget,
+  type GraphWidgetProps,
+  type IMetric,
+  type IWidget,
+  LegendPosition,
+  MathExpression,
+  Metric,
+  Stats,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { metricNames } from '#shared/metrics';
+import {
+  type InsightsStat,
+  overallQuery,
+  percent,
+  perEndpointQuery,
+  perEventTypeQuery,
+} from './metric-queries';
+import type { MonitoringThresholds } from './monitoring';
+
+/** What the dashboard shows: the stack's queues, functions and alarms. */
+export interface DashboardContent {
+  /** Heads the dashboard: the stack name. */
+  readonly title: string;
+  readonly thresholds: MonitoringThresholds;
+  readonly deliveryQueue: IQueue;
+  readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  readonly functions: Readonly<Record<string, IFunction>>;
+  readonly alarms: readonly (Alarm | CfnAlarm)[];
+  /** Every graph's period. */
+  readonly period: Duration;
+}
+
+/** Small builders of the widgets the rows share, all on the dashboard's period. */
+function widgets(period: Duration) {
+  // An empty label keeps CloudWatch's own: the EndpointId or EventType of each series.
+  const query = (expression: string, label = '') =>
+    new MathExpression({ expression, label, period });
+  const graph = (title: string, left: IMetric[], extra: Partial<GraphWidgetProps> = {}) =>
+    new GraphWidget({ title, left, width: 8, height: 6, period, ...extra });
+  const topEndpoints = (title: string, stat: InsightsStat, metric: string) =>
+    graph(title, [query(perEndpointQuery(stat, metric, 10))], {
+      legendPosition: LegendPosition.RIGHT,
+    });
+  const sqsMax = { statistic: Stats.MAXIMUM, period };
+  return { query, graph, topEndpoints, sqsMax };
+}
+
+function headerRows(content: DashboardContent): IWidget[][] {
+  const { namespace, endpointDimension } = metricNames;
+  return [
+    [
+      new TextWidget({
+        markdown: `# ${content.title} webhook delivery\nPer-endpoint metrics: namespace \`${namespace}\`, dimensions \`${endpointDimension}\` and \`service\`. Each per-endpoint alarm is one Metrics Insights query grouped by \`${endpointDimension}\`: every endpoint is a contributor.`,
+        width: 24,
+        height: 2,
+      }),
+    ],
+    [new AlarmStatusWidget({ title: 'Alarms', alarms: [...content.alarms], width: 24, height: 3 })],
+  ];
+}
+
+/** Attempts, success ratio and latency over every endpoint. */
+function deliveryRow(content: DashboardContent): IWidget[] {
+  const { thresholds, period } = content;
+  const { query, graph } = widgets(period);
+  const { failures, attempts, successes } = metricNames;
+  const latency = (statistic: string) =>
+    new Metric({
+      namespace: metricNames.namespace,
+      metricName: metricNames.latency,
+      // The copy without EndpointId: percentiles over every attempt of every endpoint.
+      dimensionsMap: { service: metricNames.service },
+      statistic,
+      period,
+      label: statistic,
+    });
+  const successRatio = new MathExpression({
+    expression: '100 * (1 - failureRatio)',
+    usingMetrics: {
+      failureRatio: new MathExpression({
+        expression: overallQuery('AVG', failures),
+        period,
+        visible: false,
+      }),
+    },
+    label: 'Successful attempts (%)',
+    period,
+  });
+  return [
+    graph('Delivery attempts (all endpoints, per 5 min)', [
+      query(overallQuery('SUM', attempts), 'Attempts'),
+      query(overallQuery('SUM', successes), 'Successes'),
+      query(overallQuery('SUM', failures), 'Failures'),
+    ]),
+    graph('Success ratio (all endpoints, %)', [successRatio], {
+      leftYAxis: { min: 0, max: 100, showUnits: false },
+      leftAnnotations: [
+        { value: percent(1 - thresholds.failureRatio), label: 'Per-endpoint alarm' },
+      ],
+    }),
+    graph('Attempt latency (all endpoints, ms)', ['p50', 'p95', 'p99'].map(latency), {
+      leftAnnotations: [{ value: thresholds.latencyMs, label: 'Per-endpoint alarm (avg)' }],
+    }),
+  ];
+}
+
+function deadLetterRow(content: DashboardContent): IWidget[] {
+  const { query, graph, sqsMax } = widgets(content.period);
+  return [
+    graph('Dead-lettered deliveries (all endpoints)', [
+      query(overallQuery('SUM', metricNames.deadLettered), 'Dead-lettered'),
+    ]),
+    graph('Events published by type (top 20)', [query(perEventTypeQuery(20))], {
+      legendPosition: LegendPosition.RIGHT,
+    }),
+    graph('Dead-letter queues: messages', [
+      ...Object.entries(content.deadLetterQueues).map(([name, queue]) =>
+        queue.metricApproximateNumberOfMessagesVisible({ ...sqsMax, label: name }),
+      ),
+    ]),
+  ];
+}
+
+function topEndpointsRow(content: DashboardContent): IWidget[] {
+  const { topEndpoints } = widgets(content.period);
+  return [
+    topEndpoints('Top 10 endpoints by attempts', 'SUM', metricNames.attempts),
+    topEndpoints('Top 10 endpoints by failed attempts', 'SUM', metricNames.failures),
+    topEndpoints('Top 10 endpoints by average latency (ms)', 'AVG', metricNames.latency),
+  ];
+}
+
+function deliveryQueueRow(content: DashboardContent): IWidget[] {
+  const { deliveryQueue, thresholds } = content;
+  const { graph, topEndpoints, sqsMax } = widgets(content.period);
+  return [
+    topEndpoints('Top 10 endpoints by dead letters', 'SUM', metricNames.deadLettered),
+    graph('Delivery queue: messages', [
+      deliveryQueue.metricApproximateNumberOfMessagesVisible({
+        ...sqsMax,
+        label: 'Waiting (visible)',
+      }),
+      deliveryQueue.metricApproximateNumberOfMessagesNotVisible({
+        ...sqsMax,
+        label: 'In flight or in backoff (not visible)',
+      }),
+    ]),
+    graph(
+      'Delivery queue: age of oldest message (s)',
+      [deliveryQueue.metricApproximateAgeOfOldestMessage({ ...sqsMax, label: 'Oldest' })],
+      { leftAnnotations: [{ value: thresholds.oldestMessageAgeSeconds, label: 'Alarm' }] },
+    ),
+  ];
+}
+
+function functionRow(content: DashboardContent): IWidget[] {
+  const { graph } = widgets(content.period);
+  const each = (metric: (fn: IFunction, name: string) => IMetric) =>
+    Object.entries(content.functions).map(([name, fn]) => metric(fn, name));
+  const sum = (label: string) => ({ statistic: Stats.SUM, period: content.period, label });
+  return [
+    graph(
+      'Function errors',
+      each((fn, name) => fn.metricErrors(sum(name))),
+    ),
+    graph(
+      'Function throttles',
+      each((fn, name) => fn.metricThrottles(sum(name))),
+    ),
+  ];
+}
+
+/** The dashboard, row by row: alarms first, then delivery, dead letters, queue, functions. */
+export function dashboardRows(content: DashboardContent): IWidget[][] {
+  return [
+    ...headerRows(content),
+    deliveryRow(content),
+    deadLetterRow(content),
+    topEndpointsRow(content),
+    deliveryQueueRow(content),
+    functionRow(content),
+  ];
+}
