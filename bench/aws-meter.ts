@@ -1,15 +1,14 @@
+/**
+ * Counts what the system asks of AWS, by middleware on the SDK clients the handlers use:
+ * DynamoDB capacity units from item sizes, SQS and EventBridge billable requests (64 KB
+ * chunks), and, from the local event source mapping's own SQS client, Lambda invocations.
+ */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type QueueName, queues } from '#shared/queues';
 import type { LocalHookline } from '../lib/local/runtime';
 import { DynamoMeter } from './dynamo-meter';
-
-/**
- * Counts what the system asks of AWS, by middleware on the SDK clients the handlers use:
- * DynamoDB capacity units from item sizes, SQS and EventBridge billable requests (64 KB
- * chunks), and, from the local event source mapping's own SQS client, Lambda invocations.
- */
 
 export interface Row {
   service: 'dynamodb' | 'sqs' | 'eventbridge';

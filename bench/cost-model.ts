@@ -1,8 +1,7 @@
+/** Turns a metered run into $ per million delivered events, line by line. */
 import type { MeterSnapshot, Row } from './aws-meter';
 import prices from './prices.json' with { type: 'json' };
 import { round } from './stats';
-
-/** Turns a metered run into $ per million delivered events, line by line. */
 
 export interface CostLine {
   readonly service: string;

@@ -6,7 +6,7 @@ import { pool, sleep, until } from './stats';
 
 /**
  * Child process: local mode with one endpoint; publishes events and meters every AWS request
- * the system makes until all are delivered. Phases: batched publishing (the §7 figure), the
+ * the system makes until all are delivered. Phases: batched publishing (the headline figure), the
  * same with an Idempotency-Key, one event per request, and batched with 10 endpoints each.
  */
 await scenarioMain(async (args, output) => {

@@ -6,7 +6,7 @@ import { dispatchDelivery, webhookHeaders } from '../lambda/domain/dispatch';
 import type { Endpoint } from '../lambda/domain/endpoint';
 import type { DeliveryMessage } from '../lambda/domain/ports';
 import { DispatcherHarness } from './dispatcher-harness';
-import { captureOutput } from './local-support';
+import { discardOutput } from './local-support';
 import type { BenchReceiver } from './receiver';
 import { median, percentile, pool, round, summarize } from './stats';
 
@@ -17,7 +17,7 @@ const BATCH = 10;
  * metric lines there, as in Lambda, where they go to CloudWatch Logs.
  */
 async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const output = captureOutput();
+  const output = discardOutput();
   try {
     return await work();
   } finally {
@@ -25,7 +25,7 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** §7: a batch of 10 deliveries to a receiver that takes 100 ms, through the dispatcher handler. */
+/** Target: a batch of 10 deliveries to a receiver that takes 100 ms, through the dispatcher handler. */
 export async function batchLatency(receiver: BenchReceiver, options = { warmup: 10, batches: 30 }) {
   return quietly(() => measureBatchLatency(receiver, options));
 }
@@ -88,7 +88,7 @@ async function measureBatchLatency(
 }
 
 /**
- * §7: the dispatcher handler against a receiver answering 204 at once, vs the same signed
+ * Target: the dispatcher handler against a receiver answering 204 at once, vs the same signed
  * requests POSTed directly with undici (same Agent settings), both with 10 in flight. Rounds
  * rotate the order of the variants; ratios are taken per round (same conditions), then the
  * median. Two middle variants split the gap: the sender adapter alone, and dispatchDelivery
@@ -273,7 +273,7 @@ async function measureThroughput(
     requestsPerVariant: requests,
     failedDeliveries: warmupFailures(),
     rates,
-    /** Median over rounds of (dispatcher rate / direct rate): the figure §7 sets. */
+    /** Median over rounds of (dispatcher rate / direct rate): the figure the target is set on. */
     ratio: ratioTo('dispatcher'),
     ratioSender: ratioTo('sender'),
     ratioDispatchDelivery: ratioTo('dispatchDelivery'),

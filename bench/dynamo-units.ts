@@ -1,12 +1,11 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { IndexDefinition, TableDefinition } from '#shared/tables';
-
 /**
  * DynamoDB on-demand capacity arithmetic, from item sizes (AWS "Item sizes and formats" and
  * "Read/write capacity mode" pages): 1 write unit per started KB written per item, the same
  * again for each GSI the item lands in; reads 1 unit per started 4 KB strongly consistent,
  * half that eventually consistent.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { IndexDefinition, TableDefinition } from '#shared/tables';
 
 export type Item = Record<string, AttributeValue>;
 

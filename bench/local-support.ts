@@ -1,9 +1,8 @@
+/** Helpers for the scenarios that run the whole system in local mode, each in a child process. */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-
-/** Helpers for the scenarios that run the whole system in local mode, each in a child process. */
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -99,6 +98,28 @@ export function captureOutput() {
       figures.lines = 0;
     },
     /** Lets output through to the terminal again. */
+    restore() {
+      process.stdout.write = original.stdout;
+      process.stderr.write = original.stderr;
+    },
+  };
+}
+
+/**
+ * Keeps this process's output off the terminal while a measurement runs, as cheaply as a pipe
+ * would take it (bytes counted, nothing parsed), so it does not weigh on the figure.
+ */
+export function discardOutput() {
+  const original = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const figures = { bytes: 0 };
+  const discard = (chunk: unknown): boolean => {
+    figures.bytes += typeof chunk === 'string' ? chunk.length : (chunk as Uint8Array).length;
+    return true;
+  };
+  process.stdout.write = discard as typeof process.stdout.write;
+  process.stderr.write = discard as typeof process.stderr.write;
+  return {
+    figures,
     restore() {
       process.stdout.write = original.stdout;
       process.stderr.write = original.stderr;

@@ -1,3 +1,7 @@
+/**
+ * `npm run bench`: the performance and cost targets (README: Performance and cost). Prints them, writes bench/results/latest.json.
+ * Benchmarks, not tests: PASS/MISS is printed, nothing is asserted.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +10,6 @@ import { batchLatency, throughput } from './dispatcher-bench';
 import { runScenario } from './local-support';
 import { BenchReceiver } from './receiver';
 import { round } from './stats';
-
-/**
- * `npm run bench`: the DESIGN §7 figures. Prints them, writes bench/results/latest.json.
- * Benchmarks, not tests: PASS/MISS is printed, nothing is asserted.
- */
 
 const started = Date.now();
 const say = (line = '') => console.log(line);
@@ -84,7 +83,7 @@ say(
     .join(', ')}`,
 );
 say(
-  `  outside §7's count: ${batched.cost.logs.what}: ${batched.cost.logs.perDelivery} B/delivery = $${batched.cost.logs.usdPerMillion}/M; idle empty receives: ${batched.cost.idleReceives}`,
+  `  outside the target's count: ${batched.cost.logs.what}: ${batched.cost.logs.perDelivery} B/delivery = $${batched.cost.logs.usdPerMillion}/M; idle empty receives: ${batched.cost.idleReceives}`,
 );
 for (const phase of phases)
   say(

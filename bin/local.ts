@@ -1,7 +1,6 @@
+/** `npm start`: the whole of Hookline on this machine, no AWS account needed. */
 import { localSettingEnvName, readSettings, SettingsError } from '#shared/settings';
 import { startLocal } from '../lib/local/runtime';
-
-/** `npm start`: the whole of Hookline on this machine, no AWS account needed. */
 
 const env = process.env;
 

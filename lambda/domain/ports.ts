@@ -1,9 +1,8 @@
+/** Interfaces the domain needs from storage and queues; adapters/ implements them. */
 import type { OperationalDetailType } from '#shared/bus';
 import type { Endpoint } from './endpoint';
 import type { CircuitSettings, CircuitState } from './endpoint-health';
 import type { StoredEvent } from './event';
-
-/** Interfaces the domain needs from storage and queues; adapters/ implements them. */
 
 export interface EndpointRepository {
   create(endpoint: Endpoint): Promise<void>;

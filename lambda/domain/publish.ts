@@ -42,7 +42,7 @@ export interface PublishResult {
 
 export type PublishOutcome = PublishResult | HooklineError;
 
-/** Idempotency records live 24 h (DESIGN §2). */
+/** Idempotency records live 24 h: a publisher may retry that long (docs/adr/0006). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /** How long a publish may hold its key before a retry may take over. */
 export const IDEMPOTENCY_LOCK_MS = 30_000;
@@ -70,7 +70,7 @@ interface Claimed {
 
 /**
  * Decides, per request, whether it is new (and under which event id) or repeats an earlier
- * publish. Conditional writes only: DynamoDB transactions are not used (DESIGN §2, §6).
+ * publish. Conditional writes only: DynamoDB transactions are not used: dynalite, which local mode runs on, has none (docs/adr/0006).
  */
 async function claim(
   deps: PublishDependencies,

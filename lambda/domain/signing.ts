@@ -1,3 +1,4 @@
+/** Standard Webhooks v1 signing: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. */
 import {
   createHmac,
   createSecretKey,
@@ -5,8 +6,6 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-
-/** Standard Webhooks v1 signing: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. */
 
 const SECRET_PREFIX = 'whsec_';
 

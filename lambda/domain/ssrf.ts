@@ -1,10 +1,9 @@
-import ipaddr from 'ipaddr.js';
-
 /**
- * Which delivery targets count as public (DESIGN §3, SSRF). Everything here is pure: the
+ * Which delivery targets count as public (README: Delivery targets and SSRF). Everything here is pure: the
  * address checks run on literal hosts when an endpoint is created, on the addresses a name
  * resolves to then, and again on the address each connection actually goes to.
  */
+import ipaddr from 'ipaddr.js';
 
 export const PUBLIC_ONLY = 'Hookline delivers only to public addresses';
 

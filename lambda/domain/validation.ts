@@ -1,6 +1,5 @@
-import { BadRequestError, type FieldProblem } from './errors';
-
 /** Small, explicit readers for untrusted JSON; each problem names its field. */
+import { BadRequestError, type FieldProblem } from './errors';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 

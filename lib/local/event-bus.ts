@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { EventBridgeEvent } from 'aws-lambda';
-import { LOCAL_REGION } from './tables';
-
 /**
  * The smallest EventBridge that serves Hookline locally: `PutEvents` for one bus, routed with
  * the stack's rule pattern. Only the pattern operators Hookline's rule uses are understood.
  */
+import { randomUUID } from 'node:crypto';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { LOCAL_REGION } from './tables';
 
 type PatternValue =
   | string

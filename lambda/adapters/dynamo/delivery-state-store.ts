@@ -5,6 +5,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { queues } from '#shared/queues';
 import type { DeliveryRecords } from '../../domain/jobs';
 import type {
   DeadLetterMark,
@@ -23,8 +24,8 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository, D
     private readonly retentionDays: number,
   ) {}
 
-  private expiresAt(): number {
-    return Math.floor(Date.now() / 1000) + this.retentionDays * 86_400;
+  private expiresAt(days = this.retentionDays): number {
+    return Math.floor(Date.now() / 1000) + days * 86_400;
   }
 
   async recordFailure(eventId: string, endpointId: string, detail: FailureDetail): Promise<number> {
@@ -82,7 +83,7 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository, D
           ':reason': mark.reason,
           ':attempts': mark.attempts,
           // Kept as long as SQS keeps the dead letter itself.
-          ':exp': Math.max(this.expiresAt(), Math.floor(Date.now() / 1000) + 14 * 86_400),
+          ':exp': Math.max(this.expiresAt(), this.expiresAt(queues.deadLetter.retentionDays)),
         },
       }),
     );

@@ -90,7 +90,7 @@ export interface SenderOptions {
 
 /**
  * POSTs webhooks over kept-alive connections. Redirects are never followed: a 3xx is an
- * answer like any other (DESIGN §3).
+ * answer like any other: a failed attempt.
  */
 export class UndiciWebhookSender implements WebhookSender {
   private readonly dispatcher: Agent;

@@ -18,7 +18,7 @@ export const sqsJobQueue = (client: SQSClient, queueUrl: string): JobQueue => ({
   },
 });
 
-/** The delivery DLQ read from our code: SQS's own message move cannot filter (DESIGN §6). */
+/** The delivery DLQ read from our code: SQS's own message move cannot filter, and fauxqs has none. */
 export class SqsDeadLetterSource implements DeadLetterSource {
   constructor(
     private readonly client: SQSClient,
