@@ -1,19 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-/** The SDK clients a function uses, one per service, each made on first use. */
-export interface AwsClients {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly sqs: SQSClient;
-  readonly eventBridge: EventBridgeClient;
-  /** Closes whichever clients were made. */
-  destroy(): void;
-}
-
 /**
- * Where the clients connect when not to AWS itself: local mode passes its stand-ins here.
+ * Where the SDK clients connect when not to AWS itself: local mode passes its stand-ins here.
  * In AWS nothing is given, and the SDK reads region, credentials and any `AWS_ENDPOINT_URL_*`
  * from the environment as usual.
  */
@@ -27,43 +13,46 @@ export interface ClientOptions {
   };
 }
 
-export function createAwsClients(options: ClientOptions = {}): AwsClients {
-  const base = {
-    ...(options.region !== undefined && { region: options.region }),
-    ...(options.credentials !== undefined && { credentials: options.credentials }),
-  };
-  const endpoint = (url: string | undefined) => (url === undefined ? {} : { endpoint: url });
-  let dynamo: DynamoDBDocumentClient | undefined;
-  let sqs: SQSClient | undefined;
-  let eventBridge: EventBridgeClient | undefined;
-  return {
-    get dynamo() {
-      dynamo ??= DynamoDBDocumentClient.from(
-        new DynamoDBClient({ ...base, ...endpoint(options.endpoints?.dynamodb) }),
-        { marshallOptions: { removeUndefinedValues: true } },
-      );
-      return dynamo;
-    },
-    get sqs() {
-      // Queue URLs of local stand-ins name hosts that do not resolve; harmless in AWS.
-      sqs ??= new SQSClient({
-        ...base,
-        ...endpoint(options.endpoints?.sqs),
-        useQueueUrlAsEndpoint: false,
-      });
-      return sqs;
-    },
-    get eventBridge() {
-      eventBridge ??= new EventBridgeClient({
-        ...base,
-        ...endpoint(options.endpoints?.eventBridge),
-      });
-      return eventBridge;
-    },
-    destroy() {
-      dynamo?.destroy();
-      sqs?.destroy();
-      eventBridge?.destroy();
-    },
-  };
+/** Whatever holds the client options: one set of clients is made per holder. */
+export interface ClientOwner {
+  readonly aws: ClientOptions;
+}
+
+interface Destroyable {
+  destroy(): void;
+}
+
+const made = new WeakMap<ClientOwner, Map<string, Destroyable>>();
+
+/**
+ * The owner's client of one service, made on first use and then reused: one client per service
+ * and process in a function. Each service has its own module (`clients/*.ts`) so that a
+ * function's bundle holds only the SDK clients it uses.
+ */
+export function clientOf<T extends Destroyable>(
+  owner: ClientOwner,
+  service: string,
+  build: (base: { region?: string; credentials?: ClientOptions['credentials'] }) => T,
+): T {
+  let clients = made.get(owner);
+  if (!clients) {
+    clients = new Map();
+    made.set(owner, clients);
+  }
+  let client = clients.get(service) as T | undefined;
+  if (!client) {
+    const { region, credentials } = owner.aws;
+    client = build({
+      ...(region !== undefined && { region }),
+      ...(credentials !== undefined && { credentials }),
+    });
+    clients.set(service, client);
+  }
+  return client;
+}
+
+/** Closes every client made for the owner (local mode's stop, tests' teardown). */
+export function destroyClients(owner: ClientOwner): void {
+  for (const client of made.get(owner)?.values() ?? []) client.destroy();
+  made.delete(owner);
 }

@@ -1,7 +1,7 @@
 import type { QueueName, queues } from '#shared/queues';
 import type { HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
-import type { AwsClients } from '../adapters/aws-clients';
+import type { ClientOptions } from '../adapters/aws-clients';
 
 /** The queues functions learn the URL of (the others are only known to the infrastructure). */
 export type QueueWithUrl = {
@@ -17,7 +17,8 @@ export const DEFAULT_ENDPOINT_CACHE_MS = 5000;
  */
 export interface RuntimeConfig {
   readonly settings: HooklineSettings;
-  readonly clients: AwsClients;
+  /** Where the SDK clients connect; each is made on first use (`adapters/clients/`). */
+  readonly aws: ClientOptions;
   /** Physical name of a table; throws when the function was not told it. */
   tableName(table: TableName): string;
   /** URL of a queue; throws when the function was not told it. */

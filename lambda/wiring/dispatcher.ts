@@ -1,3 +1,6 @@
+import { dynamoClient } from '../adapters/clients/dynamodb';
+import { eventBridgeClient } from '../adapters/clients/eventbridge';
+import { sqsClient } from '../adapters/clients/sqs';
 import { DynamoEndpointHealth } from '../adapters/dynamo/endpoint-health-store';
 import { CachedEndpointReader } from '../adapters/dynamo/endpoint-store';
 import { UndiciWebhookSender } from '../adapters/http/webhook-sender';
@@ -16,15 +19,14 @@ import {
 
 /** The dispatcher's adapters: the only function that sends webhooks (and bundles undici). */
 export function dispatcherDependencies(config: RuntimeConfig): DispatcherDependencies {
-  const { clients } = config;
-  const events = new OperationalEventPublisher(clients.eventBridge, config.eventBusName());
+  const events = new OperationalEventPublisher(eventBridgeClient(config), config.eventBusName());
   return {
     delivery: {
       endpoints: new CachedEndpointReader(endpointRepository(config), config.endpointCacheMs),
       sender: new UndiciWebhookSender({ allowPrivateTargets: config.allowPrivateTargets }),
       deliveries: deliveryStateRepository(config),
-      health: new DynamoEndpointHealth(clients.dynamo, config.tableName('endpointState')),
-      deadLetters: new SqsDeadLetterQueue(clients.sqs, config.queueUrl('deadLetter')),
+      health: new DynamoEndpointHealth(dynamoClient(config), config.tableName('endpointState')),
+      deadLetters: new SqsDeadLetterQueue(sqsClient(config), config.queueUrl('deadLetter')),
       now: Date.now,
       settings: dispatchSettings(config.settings),
     },

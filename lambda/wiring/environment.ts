@@ -3,7 +3,6 @@ import { functionEnv } from '#shared/functions';
 import { type QueueDefinition, queues } from '#shared/queues';
 import { readSettings, settingEnvName } from '#shared/settings';
 import { type TableName, tables } from '#shared/tables';
-import { createAwsClients } from '../adapters/aws-clients';
 import { ConfigurationError } from '../domain/errors';
 import { DEFAULT_ENDPOINT_CACHE_MS, type QueueWithUrl, type RuntimeConfig } from './config';
 
@@ -36,7 +35,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Run
   }
   return {
     settings: read.values,
-    clients: createAwsClients(),
+    aws: {},
     tableName: (table: TableName) => requiredEnv(tables[table].envVar, env),
     queueUrl: (queue: QueueWithUrl) =>
       requiredEnv((queues[queue] as QueueDefinition).envVar as string, env),

@@ -2,6 +2,8 @@
  * The adapters over Hookline's tables and queues, each built from a RuntimeConfig. One
  * builder each, so a function's bundle carries only the adapters it uses.
  */
+import { dynamoClient } from '../adapters/clients/dynamodb';
+import { sqsClient } from '../adapters/clients/sqs';
 import { DynamoApiKeyRepository } from '../adapters/dynamo/api-key-store';
 import { DynamoAttemptLog } from '../adapters/dynamo/attempt-log';
 import { DynamoDeliveryStateRepository } from '../adapters/dynamo/delivery-state-store';
@@ -16,40 +18,40 @@ import type { PublishDependencies } from '../domain/publish';
 import type { RuntimeConfig } from './config';
 
 export const endpointRepository = (config: RuntimeConfig) =>
-  new DynamoEndpointRepository(config.clients.dynamo, config.tableName('endpoints'));
+  new DynamoEndpointRepository(dynamoClient(config), config.tableName('endpoints'));
 
 export const eventRepository = (config: RuntimeConfig) =>
   new DynamoEventRepository(
-    config.clients.dynamo,
+    dynamoClient(config),
     config.tableName('events'),
     config.settings.eventRetentionDays,
   );
 
 export const deliveryStateRepository = (config: RuntimeConfig) =>
   new DynamoDeliveryStateRepository(
-    config.clients.dynamo,
+    dynamoClient(config),
     config.tableName('deliveries'),
     config.settings.attemptRetentionDays,
   );
 
 export const attemptLog = (config: RuntimeConfig) =>
   new DynamoAttemptLog(
-    config.clients.dynamo,
+    dynamoClient(config),
     config.tableName('attempts'),
     config.settings.attemptRetentionDays,
   );
 
 export const idempotencyRepository = (config: RuntimeConfig) =>
-  new DynamoIdempotencyRepository(config.clients.dynamo, config.tableName('idempotency'));
+  new DynamoIdempotencyRepository(dynamoClient(config), config.tableName('idempotency'));
 
 export const apiKeyRepository = (config: RuntimeConfig) =>
-  new DynamoApiKeyRepository(config.clients.dynamo, config.tableName('apiKeys'));
+  new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys'));
 
 export const deliveryQueue = (config: RuntimeConfig) =>
-  new SqsDeliveryQueue(config.clients.sqs, config.queueUrl('delivery'));
+  new SqsDeliveryQueue(sqsClient(config), config.queueUrl('delivery'));
 
 export const deadLetterSource = (config: RuntimeConfig) =>
-  new SqsDeadLetterSource(config.clients.sqs, config.queueUrl('deadLetter'));
+  new SqsDeadLetterSource(sqsClient(config), config.queueUrl('deadLetter'));
 
 /** What publishing needs: endpoints to fan out to, the event log, idempotency, the queue. */
 export const publishDependencies = (config: RuntimeConfig): PublishDependencies => ({
@@ -62,8 +64,8 @@ export const publishDependencies = (config: RuntimeConfig): PublishDependencies 
 
 /** What replay and redrive jobs need, for starting them (management) and running them. */
 export const jobDependencies = (config: RuntimeConfig): JobDependencies => ({
-  jobs: new DynamoJobRepository(config.clients.dynamo, config.tableName('jobs')),
-  jobQueue: sqsJobQueue(config.clients.sqs, config.queueUrl('jobs')),
+  jobs: new DynamoJobRepository(dynamoClient(config), config.tableName('jobs')),
+  jobQueue: sqsJobQueue(sqsClient(config), config.queueUrl('jobs')),
   events: eventRepository(config),
   endpoints: endpointRepository(config),
   deliveries: deliveryStateRepository(config),

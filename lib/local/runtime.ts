@@ -9,7 +9,10 @@ import { eventBus, ingestRulePattern } from '#shared/bus';
 import type { QueueName } from '#shared/queues';
 import { defaultSettings, deriveTimeouts, type HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
-import { type AwsClients, createAwsClients } from '../../lambda/adapters/aws-clients';
+import { destroyClients } from '../../lambda/adapters/aws-clients';
+import { dynamoClient } from '../../lambda/adapters/clients/dynamodb';
+import { eventBridgeClient } from '../../lambda/adapters/clients/eventbridge';
+import { sqsClient } from '../../lambda/adapters/clients/sqs';
 import {
   CachedKeyLookup,
   DynamoApiKeyRepository,
@@ -57,10 +60,17 @@ export interface LocalHookline {
   readonly apiKey: string;
   readonly dataDir: string;
   /** The SDK clients the handlers use: the bench meters what they ask of AWS. */
-  readonly clients: AwsClients;
+  readonly clients: LocalClients;
   readonly queueUrls: Readonly<Record<QueueName, string>>;
   readonly tableNames: Readonly<Record<TableName, string>>;
   stop(): Promise<void>;
+}
+
+/** The handlers' SDK clients in local mode. */
+export interface LocalClients {
+  readonly dynamo: ReturnType<typeof dynamoClient>;
+  readonly sqs: ReturnType<typeof sqsClient>;
+  readonly eventBridge: ReturnType<typeof eventBridgeClient>;
 }
 
 /** How long an API request may run, like API Gateway's integration timeout. */
@@ -93,7 +103,7 @@ export function localRuntimeConfig(
 ): RuntimeConfig {
   return {
     settings,
-    clients: createAwsClients({
+    aws: {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       endpoints: {
@@ -101,7 +111,7 @@ export function localRuntimeConfig(
         sqs: standIns.sqsEndpoint,
         eventBridge: busUrl,
       },
-    }),
+    },
     tableName: (table) => standIns.tableNames[table],
     queueUrl: (queue) => standIns.queueUrls[queue],
     eventBusName: () => eventBus.defaultName,
@@ -236,7 +246,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   const functions = localFunctions(config);
 
   const key = adminKey(dataDir, options.apiKey);
-  await new DynamoApiKeyRepository(config.clients.dynamo, config.tableName('apiKeys')).store(
+  await new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys')).store(
     key,
     'admin',
     'local admin key',
@@ -252,7 +262,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
     dynamoEndpoint: standIns.dynamoEndpoint,
     apiKey: key,
     dataDir,
-    clients: config.clients,
+    clients: {
+      dynamo: dynamoClient(config),
+      sqs: sqsClient(config),
+      eventBridge: eventBridgeClient(config),
+    },
     queueUrls: standIns.queueUrls,
     tableNames: standIns.tableNames,
     async stop() {
@@ -264,7 +278,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
       });
       await bus.drain();
       await pollers.stop();
-      config.clients.destroy();
+      destroyClients(config);
       await standIns.stop();
     },
   };

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
@@ -37,9 +39,19 @@ function createTableInput(table: TableDefinition, tableName: string) {
   };
 }
 
+/** Waits until a table created moments ago takes writes, as AWS's table-exists waiter does. */
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (tries === 200) throw new Error(`table ${tableName} did not become active`);
+    await sleep(25);
+  }
+}
+
 /**
- * Creates every table of `#shared/tables` that does not exist yet, and answers their names.
- * TTL is left to CDK: dynalite has no UpdateTimeToLive.
+ * Creates every table of `#shared/tables` that does not exist yet, waits until each is active,
+ * and answers their names. TTL is left to CDK: dynalite has no UpdateTimeToLive.
  */
 export async function createTables(
   endpoint: string,
@@ -66,6 +78,8 @@ export async function createTables(
         }
       }
     }
+    // A write to a table still being created is refused (ResourceNotFoundException).
+    await Promise.all(Object.values(names).map((tableName) => untilActive(client, tableName)));
   } finally {
     client.destroy();
   }

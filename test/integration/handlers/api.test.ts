@@ -6,6 +6,8 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResultV2, Context, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoClient } from '../../../lambda/adapters/clients/dynamodb';
+import { sqsClient } from '../../../lambda/adapters/clients/sqs';
 import {
   DynamoApiKeyRepository,
   generateApiKey,
@@ -34,7 +36,7 @@ const context = (name: string): Context => localContext(name, 29_000);
 beforeAll(async () => {
   standIns = await startStandInConfig();
   const { config } = standIns;
-  const keys = new DynamoApiKeyRepository(config.clients.dynamo, config.tableName('apiKeys'));
+  const keys = new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys'));
   adminKey = generateApiKey('admin');
   publishKey = generateApiKey('publish');
   await keys.store(adminKey, 'admin');
@@ -230,7 +232,7 @@ describe('the replay handler', () => {
       key: adminKey,
       body: { since },
     });
-    const page = await standIns.config.clients.sqs.send(
+    const page = await sqsClient(standIns.config).send(
       new ReceiveMessageCommand({
         QueueUrl: standIns.config.queueUrl('jobs'),
         MaxNumberOfMessages: 1,
