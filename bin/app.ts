@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * CDK app entry (`npx cdk synth`, `npx cdk deploy`). Settings come from `cdk.json` context or
- * `-c key=value`; anything missing falls back to the defaults in lib/resources.ts.
+ * `-c key=value`; anything missing falls back to the defaults in lambda/shared/settings.ts and lib/settings.ts.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

@@ -81,7 +81,7 @@ export class Ingress extends Construct {
 }
 
 /**
- * resources.ts holds the pattern in EventBridge's JSON form; the CDK names `detail-type`
+ * `#shared/bus` holds the pattern in EventBridge's JSON form; the CDK names `detail-type`
  * `detailType` and passes every other key through as written.
  */
 function toEventPattern(pattern: Readonly<Record<string, unknown>>): EventPattern {

@@ -29,7 +29,7 @@ export const WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 
-/** The global secondary index names a table has in resources.ts. */
+/** The global secondary index names a table has in `#shared/tables`. */
 export type IndexName<T extends TableName> = (typeof tables)[T] extends {
   readonly globalIndexes: readonly (infer I)[];
 }
@@ -47,7 +47,7 @@ export interface StorageProps {
   readonly deletionProtection?: boolean;
 }
 
-/** Every DynamoDB table in `tables` of resources.ts, created from its definition. */
+/** Every DynamoDB table of `#shared/tables`, created from its definition. */
 export class Storage extends Construct {
   readonly tables: Readonly<Record<TableName, Table>>;
 
