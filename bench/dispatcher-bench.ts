@@ -204,11 +204,13 @@ function dispatcherVariant({ harness, endpoint, failures }: Setup): Variant {
 async function runRounds(
   variants: Record<string, Variant>,
   options: { warmup: number; perRound: number; rounds: number },
+  afterWarmup: () => void,
 ) {
   const names = Object.keys(variants);
   const times = new Map<string, number[]>(names.map((name) => [name, []]));
   const cpu = new Map<string, number>(names.map((name) => [name, 0]));
   for (const prepare of Object.values(variants)) await prepare(options.warmup)();
+  afterWarmup();
   for (let r = 0; r < options.rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length] as string;
@@ -242,8 +244,10 @@ async function measureThroughput(
     dispatchDelivery: dispatchDeliveryVariant(setup),
     dispatcher: dispatcherVariant(setup),
   };
-  const warmupFailures = () => setup.failures.count;
-  const { names, times, cpu } = await runRounds(variants, options);
+  // Failures of the warm-up are not the measurement's.
+  const { names, times, cpu } = await runRounds(variants, options, () => {
+    setup.failures.count = 0;
+  });
   await setup.agent.close();
   await sender.close();
 
@@ -271,7 +275,7 @@ async function measureThroughput(
   return {
     concurrency: BATCH,
     requestsPerVariant: requests,
-    failedDeliveries: warmupFailures(),
+    failedDeliveries: setup.failures.count,
     rates,
     /** Median over rounds of (dispatcher rate / direct rate): the figure the target is set on. */
     ratio: ratioTo('dispatcher'),

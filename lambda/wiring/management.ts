@@ -10,7 +10,8 @@ import {
   endpointRepository,
   eventRepository,
   idempotencyRepository,
-  jobDependencies,
+  jobQueue,
+  jobRepository,
   publishDependencies,
 } from './repositories';
 
@@ -23,7 +24,8 @@ export function managementDependencies(config: RuntimeConfig): ManagementDepende
     deliveries: deliveryStateRepository(config),
     attempts: attemptLog(config),
     deadLetterDepth: () => deadLetters.depth(),
-    jobs: jobDependencies(config),
+    // Starting a job needs only the job table and queue; the replay function runs it.
+    jobs: { jobs: jobRepository(config), jobQueue: jobQueue(config), now: Date.now },
     idempotency: idempotencyRepository(config),
     publish: publishDependencies(config),
     resolveHost,

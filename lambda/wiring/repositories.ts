@@ -62,10 +62,16 @@ export const publishDependencies = (config: RuntimeConfig): PublishDependencies 
   now: Date.now,
 });
 
-/** What replay and redrive jobs need, for starting them (management) and running them. */
+export const jobRepository = (config: RuntimeConfig) =>
+  new DynamoJobRepository(dynamoClient(config), config.tableName('jobs'));
+
+export const jobQueue = (config: RuntimeConfig) =>
+  sqsJobQueue(sqsClient(config), config.queueUrl('jobs'));
+
+/** What the replay function needs to run a page of a replay or redrive job. */
 export const jobDependencies = (config: RuntimeConfig): JobDependencies => ({
-  jobs: new DynamoJobRepository(dynamoClient(config), config.tableName('jobs')),
-  jobQueue: sqsJobQueue(sqsClient(config), config.queueUrl('jobs')),
+  jobs: jobRepository(config),
+  jobQueue: jobQueue(config),
   events: eventRepository(config),
   endpoints: endpointRepository(config),
   deliveries: deliveryStateRepository(config),

@@ -35,7 +35,8 @@ import { type EventPattern, LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
 import { QueuePoller } from './poller';
 import { Sandbox, signatureCheck } from './sandbox';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type StandIns, startStandIns } from './stand-ins';
+import { type StandIns, startStandIns } from './stand-ins';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './tables';
 
 export interface LocalOptions {
   /** @default 3000; 0 picks a free port */

@@ -6,7 +6,7 @@ import { startFauxqs } from 'fauxqs';
 import { type QueueName, queueAttributes, queues } from '#shared/queues';
 import type { HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
-import { createTables, LOCAL_CREDENTIALS, LOCAL_PREFIX, LOCAL_REGION } from './tables';
+import { createTables, LOCAL_PREFIX, LOCAL_REGION } from './tables';
 
 /** Protocol-compatible DynamoDB and SQS servers, in this process, on loopback ports. */
 export interface StandIns {
@@ -16,8 +16,6 @@ export interface StandIns {
   readonly queueUrls: Record<QueueName, string>;
   stop(): Promise<void>;
 }
-
-export { LOCAL_CREDENTIALS, LOCAL_REGION };
 
 export async function startStandIns(
   dataDir: string,

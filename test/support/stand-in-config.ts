@@ -27,13 +27,10 @@ export async function startStandInConfig(
   settings: Partial<HooklineSettings> = {},
 ): Promise<StandInConfig> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookline-handlers-'));
-  const standIns = await startStandIns(dataDir, { ...defaultSettings, ...settings });
+  const resolved = { ...defaultSettings, ...settings };
+  const standIns = await startStandIns(dataDir, resolved);
   // Nothing listens there: operational events are the dispatcher's, tested elsewhere.
-  const config = localRuntimeConfig(
-    standIns,
-    { ...defaultSettings, ...settings },
-    'http://127.0.0.1:9',
-  );
+  const config = localRuntimeConfig(standIns, resolved, 'http://127.0.0.1:9');
   return {
     config,
     async receiveDeliveries() {
