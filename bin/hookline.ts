@@ -6,6 +6,7 @@ import {
   DynamoApiKeyRepository,
   generateApiKey,
 } from '../lambda/adapters/dynamo/api-key-store';
+import { TENANT_PATTERN } from '../lambda/domain/event';
 
 /**
  * Operator commands for API keys, against the API keys table (stack output ApiKeysTableName,
@@ -13,7 +14,7 @@ import {
  * hashes only: a created key is printed once and never again.
  */
 const usage = `usage:
-  npm run hookline -- keys create --table <ApiKeysTableName> [--scope admin|publish] [--description text]
+  npm run hookline -- keys create --table <ApiKeysTableName> [--scope admin|publish] [--tenant t] [--description text]
   npm run hookline -- keys list   --table <ApiKeysTableName>
   npm run hookline -- keys revoke --table <ApiKeysTableName> <key prefix, e.g. hk_publish_Ab>`;
 
@@ -28,6 +29,7 @@ const { positionals, values } = parseArgs({
     table: { type: 'string' },
     scope: { type: 'string', default: 'publish' },
     description: { type: 'string' },
+    tenant: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -49,13 +51,22 @@ if (verb === 'create') {
   if (values.scope !== 'admin' && values.scope !== 'publish')
     fail('--scope must be admin or publish');
   const scope = values.scope as ApiKeyScope;
+  if (values.tenant !== undefined && !TENANT_PATTERN.test(values.tenant)) {
+    fail('--tenant must be 1-64 letters, digits, dots, dashes or underscores');
+  }
   const key = generateApiKey(scope);
-  const record = await repository.store(key, scope, values.description);
-  console.log(`Created a ${scope} key (${record.prefix}…). It is shown this once:\n\n${key}\n`);
+  const record = await repository.store(key, scope, {
+    ...(values.tenant !== undefined && { tenant: values.tenant }),
+    ...(values.description !== undefined && { description: values.description }),
+  });
+  const confined = record.tenant === undefined ? 'operator' : `tenant ${record.tenant}`;
+  console.log(
+    `Created a ${scope} key for ${confined} (${record.prefix}…). It is shown this once:\n\n${key}\n`,
+  );
 } else if (verb === 'list') {
   for (const record of await repository.list()) {
     console.log(
-      `${record.prefix}…  ${record.scope.padEnd(7)}  ${record.createdAt}  ${record.description ?? ''}`,
+      `${record.prefix}…  ${record.scope.padEnd(7)}  ${(record.tenant ?? '(operator)').padEnd(16)}  ${record.createdAt}  ${record.description ?? ''}`,
     );
   }
 } else {

@@ -39,6 +39,8 @@ console.log(`Hookline is running locally.
   EventBridge  PutEvents to ${hookline.apiUrl} on the bus "hookline"
   Sandbox      ${hookline.apiUrl}/sandbox/<name> receives and checks webhooks
   DynamoDB     ${hookline.dynamoEndpoint} (API keys table: hookline-api-keys)
+  SQS          ${hookline.sqsEndpoint} (any AWS credentials; loopback only, like the rest)
+  Dead letters ${hookline.queueUrls.deadLetter}
 
 Try:
   curl -s ${hookline.apiUrl}/v1/event-types -H "authorization: Bearer ${keyInCurl}"

@@ -1,17 +1,9 @@
-import {
-  type CfnElement,
-  CfnOutput,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { eventBus } from '#shared/bus';
 import { type FunctionName, functionEnv } from '#shared/functions';
-import { deadLetterQueueNames, type QueueName, queues } from '#shared/queues';
+import { deadLetterQueueNames, type QueueDefinition, type QueueName, queues } from '#shared/queues';
 import { type HooklineSettings, settingsEnvironment } from '#shared/settings';
 import { type TableName, tables } from '#shared/tables';
 import { Api } from './constructs/api';
@@ -19,6 +11,7 @@ import { ApiKeyAuth } from './constructs/auth';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { Ingress } from './constructs/ingress';
 import { Monitoring } from './constructs/monitoring';
+import { admitSendersOnly } from './constructs/queues';
 import { Replay } from './constructs/replay';
 import { Storage } from './constructs/storage';
 import type { SharedFunctionProps } from './hookline-function';
@@ -27,6 +20,35 @@ import {
   defaultDeploymentSettings,
   oldestMessageAgeAlarmDefault,
 } from './settings';
+
+/** The tables and queues a function is told the name or URL of. */
+export interface FunctionStorage {
+  readonly tables: readonly TableName[];
+  readonly queues: readonly QueueName[];
+}
+
+/**
+ * What each function uses, and so is told about: the tables and queues its adapters call
+ * (see lambda/wiring/), nothing more. test/infra checks that this matches each role's grants.
+ * The key, secrets and the operations bus are given by the construct that grants them.
+ */
+export const FUNCTION_STORAGE: Readonly<Record<FunctionName, FunctionStorage>> = {
+  ingest: { tables: ['endpoints', 'events', 'idempotency', 'apiKeys'], queues: ['delivery'] },
+  management: {
+    tables: ['endpoints', 'events', 'deliveries', 'attempts', 'jobs', 'idempotency', 'apiKeys'],
+    queues: ['delivery', 'deadLetter', 'jobs'],
+  },
+  keys: { tables: ['apiKeys'], queues: [] },
+  dispatcher: {
+    tables: ['endpoints', 'deliveries', 'attempts', 'endpointState'],
+    queues: ['delivery', 'deadLetter'],
+  },
+  replay: {
+    tables: ['jobs', 'events', 'endpoints', 'deliveries'],
+    queues: ['delivery', 'deadLetter', 'jobs'],
+  },
+  authorizer: { tables: ['apiKeys'], queues: [] },
+};
 
 export interface HooklineStackProps extends StackProps, Partial<DeploymentSettings> {
   /** Runtime settings, usually read from context with `settingsFromContext`. */
@@ -52,7 +74,7 @@ export class HooklineStack extends Stack {
     const deletionProtection =
       props.deletionProtection ?? defaultDeploymentSettings.deletionProtection;
     const logRetentionDays = props.logRetentionDays ?? defaultDeploymentSettings.logRetentionDays;
-    // Tables, log groups and the bootstrap admin key secret alike.
+    // Tables, log groups, keys and secrets alike.
     const removalPolicy = deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRemovalPolicy = removalPolicy;
     const functionProps: SharedFunctionProps = { logRetentionDays, logRemovalPolicy };
@@ -61,6 +83,7 @@ export class HooklineStack extends Stack {
     this.pipeline = new DeliveryPipeline(this, 'DeliveryPipeline', {
       settings,
       tables: this.storage.tables,
+      endpointSecretsKey: this.storage.endpointSecretsKey,
       functionProps,
     });
     this.replay = new Replay(this, 'Replay', {
@@ -80,22 +103,25 @@ export class HooklineStack extends Stack {
       deliveryQueue: this.pipeline.deliveryQueue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
       jobsQueue: this.replay.jobsQueue,
+      endpointSecretsKey: this.storage.endpointSecretsKey,
       authorizer: this.auth.authorizer,
       functionProps,
       accessLogRetentionDays: logRetentionDays,
       accessLogRemovalPolicy: logRemovalPolicy,
+      secretRemovalPolicy: removalPolicy,
     });
     this.ingress = new Ingress(this, 'Ingress', {
       ingestFunction: this.api.ingestFunction,
       eventBusName: props.eventBusName ?? defaultDeploymentSettings.eventBusName,
       // The dispatcher reports dead letters and endpoint health as `hookline.*` events.
-      publishers: [this.pipeline.dispatcher],
+      operationalPublishers: [this.pipeline.dispatcher],
     });
 
-    const environment = this.functionEnvironment(settings);
-    for (const fn of this.functions) {
+    for (const [name, fn] of Object.entries(this.functionsByName) as [FunctionName, LambdaFn][]) {
+      const environment = this.functionEnvironment(settings, FUNCTION_STORAGE[name]);
       for (const [key, value] of Object.entries(environment)) fn.addEnvironment(key, value);
     }
+    this.admitQueueSenders();
 
     this.monitoring = this.createMonitoring(props, removalPolicy);
     this.addOutputs();
@@ -103,27 +129,47 @@ export class HooklineStack extends Stack {
   }
 
   /**
-   * What every function is told: each table's name and queue's URL (by the variable that
-   * `#shared` names for it), the bus, the settings, and that SSRF protection is on.
+   * What a function is told: the name of each table and the URL of each queue it uses (by
+   * the variable that `#shared` names for it), the settings, and that SSRF protection is on.
    */
-  private functionEnvironment(settings: HooklineSettings): Record<string, string> {
-    const urls = Object.entries(this.queues).flatMap(([name, queue]) => {
-      const envVar = (queues[name as QueueName] as { envVar?: string }).envVar;
-      return envVar === undefined ? [] : [[envVar, queue.queueUrl]];
+  private functionEnvironment(
+    settings: HooklineSettings,
+    uses: FunctionStorage,
+  ): Record<string, string> {
+    const urls = uses.queues.flatMap((name) => {
+      const envVar = (queues[name] as QueueDefinition).envVar;
+      return envVar === undefined ? [] : [[envVar, this.queues[name].queueUrl]];
     });
     return {
       ...Object.fromEntries(
-        (Object.keys(tables) as TableName[]).map((name) => [
-          tables[name].envVar,
-          this.storage.tables[name].tableName,
-        ]),
+        uses.tables.map((name) => [tables[name].envVar, this.storage.tables[name].tableName]),
       ),
       ...Object.fromEntries(urls),
-      [eventBus.envVar]: this.ingress.eventBus.eventBusName,
       ...settingsEnvironment(settings),
       // SSRF guard: in AWS, deliver only to public https addresses.
       [functionEnv.allowPrivateTargets]: 'false',
     };
+  }
+
+  /**
+   * Each queue admits `sqs:SendMessage` from the roles that send to it and from no other
+   * principal: a message on the delivery queue is signed and sent by the dispatcher, so
+   * whoever can send one gets arbitrary signed webhooks. SQS itself fills the dead-letter
+   * queues through their redrive policies, and EventBridge the ingest DLQ (its rule's Allow).
+   */
+  private admitQueueSenders(): void {
+    const { ingest, management, dispatcher, replay } = this.functionsByName;
+    const senders: Readonly<Record<QueueName, readonly LambdaFn[]>> = {
+      delivery: [ingest, management, replay],
+      deadLetter: [dispatcher],
+      jobs: [management, replay],
+      jobsDeadLetter: [],
+      // Ingest's asynchronous invocations that failed (its on-failure destination).
+      ingestDeadLetter: [ingest],
+    };
+    for (const [name, queue] of Object.entries(this.queues) as [QueueName, IQueue][]) {
+      admitSendersOnly(queue, senders[name]);
+    }
   }
 
   /** Alarms on every endpoint, queue and function, the topic they notify, the dashboard. */
@@ -150,7 +196,15 @@ export class HooklineStack extends Stack {
   /** The stack outputs operators and the README's commands use. */
   private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
-    new CfnOutput(this, 'EventBusName', { value: this.ingress.eventBus.eventBusName });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.ingress.eventBus.eventBusName,
+      description: 'Producers publish here (PutEvents); Hookline only reads it',
+    });
+    new CfnOutput(this, 'OperationsBusName', {
+      value: this.ingress.operationsBus.eventBusName,
+      description:
+        'Hookline operational events (source hookline): add rules here; only Hookline can put events on it',
+    });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.deliveryQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'JobsQueueUrl', {
@@ -181,15 +235,16 @@ export class HooklineStack extends Stack {
   }
 
   /** Every Lambda function of the stack. */
-  get functions(): readonly LambdaFunction[] {
+  get functions(): readonly LambdaFn[] {
     return Object.values(this.functionsByName);
   }
 
   /** Every Lambda function of the stack, by the handler it runs. */
-  get functionsByName(): Readonly<Record<FunctionName, LambdaFunction>> {
+  get functionsByName(): Readonly<Record<FunctionName, LambdaFn>> {
     return {
       ingest: this.api.ingestFunction,
       management: this.api.managementFunction,
+      keys: this.api.keysFunction,
       dispatcher: this.pipeline.dispatcher,
       replay: this.replay.replayFunction,
       authorizer: this.auth.authorizerFunction,
@@ -224,12 +279,10 @@ export class HooklineStack extends Stack {
       reason:
         "The secret is Hookline's bootstrap admin API key, not a credential of another service. Operators rotate it by creating a new admin key with the CLI and revoking the bootstrap one; a rotation Lambda would have to know Hookline's key format and write the api-keys table, for a key meant to be used once.",
     });
-    const endpoints = this.storage.tables.endpoints;
-    const endpointsId = this.getLogicalId(endpoints.node.defaultChild as CfnElement);
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${endpointsId}.Arn>/index/*]`,
+    Validations.of(this.api.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
       reason:
-        "The wildcard covers only the endpoints table's own global secondary indexes (byId, for lookups by endpoint id): DynamoDB needs the index ARNs to Query an index, and no other table matches it.",
+        'The secret is the HMAC key that signs pagination cursors, read only by the management function, not a credential of another service. Rotating it protects no stored data and only invalidates the cursors open at that moment (their next page answers 400), so a rotation Lambda buys nothing; to rotate by hand, put a new random value with aws secretsmanager put-secret-value.',
     });
     Validations.of(this.ingress.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -31,7 +31,10 @@ export interface DeploymentSettings {
    * throwaway development stack. @default true
    */
   readonly deletionProtection: boolean;
-  /** Name of the custom EventBridge bus. @default 'hookline' */
+  /**
+   * Name of the custom EventBridge bus producers publish to; Hookline's operational events go
+   * to `<eventBusName>-operations`. @default 'hookline'
+   */
   readonly eventBusName: string;
   /** Retention of every function and access log group, in days. @default 30 */
   readonly logRetentionDays: RetentionDays;
@@ -56,7 +59,11 @@ export interface DeploymentSettings {
   readonly alarmEmail?: string;
 }
 
-const EVENT_BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
+/** Appended to the producers' bus name to name the operations bus. */
+export const OPERATIONS_BUS_SUFFIX = '-operations';
+/** EventBridge allows 256 characters, and the operations bus adds its suffix. */
+const MAX_EVENT_BUS_NAME = 256 - OPERATIONS_BUS_SUFFIX.length;
+const EVENT_BUS_NAME = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_EVENT_BUS_NAME}}$`);
 // Deliberately loose: one @, no spaces, a dot in the domain. SNS sends a confirmation mail.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Headroom of the oldest-message alarm over the longest regular backoff. */
@@ -64,7 +71,7 @@ const OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS = 3600;
 
 function busName(raw: unknown): string {
   if (typeof raw !== 'string' || !EVENT_BUS_NAME.test(raw)) {
-    throw new InvalidSetting('must be 1-256 characters of A-Z a-z 0-9 . _ -');
+    throw new InvalidSetting(`must be 1-${MAX_EVENT_BUS_NAME} characters of A-Z a-z 0-9 . _ -`);
   }
   // "default" is the account's own bus and "aws." names are reserved for AWS.
   if (raw === 'default' || raw.startsWith('aws.')) {

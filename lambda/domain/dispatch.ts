@@ -138,6 +138,7 @@ async function deadLetter(
   await deps.observer.deadLettered(message, reason);
   await deps.deliveries.markDeadLettered(message.eventId, message.endpointId, {
     at: isoAt(deps.now()),
+    tenant: message.tenant,
     eventType: message.type,
     reason: reason.reason,
     attempts: reason.attempts,

@@ -1,4 +1,5 @@
 import { retryDelayProblem } from '#shared/durations';
+import { portAllowed } from '#shared/settings';
 import { BadRequestError } from './errors';
 import { TENANT_PATTERN } from './event';
 import { describeNonPublic, hostProblem, literalAddress, PUBLIC_ONLY } from './ssrf';
@@ -46,7 +47,11 @@ export interface EndpointInput {
 export interface UrlPolicy {
   /** Local mode only: allow `http` and loopback/private hosts. */
   readonly allowPrivateTargets: boolean;
+  /** Ports and ranges (`443`, `1024-65535`) a URL may use; absent allows any. */
+  readonly ports?: readonly string[];
 }
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
 const MAX_URL_LENGTH = 2048;
 
@@ -65,6 +70,10 @@ export function urlProblem(raw: string, policy: UrlPolicy): string | undefined {
   }
   if (url.username || url.password) return 'must not contain credentials';
   if (url.hash) return 'must not contain a fragment';
+  const port = url.port === '' ? (DEFAULT_PORTS[url.protocol] as number) : Number(url.port);
+  if (policy.ports !== undefined && !portAllowed(port, policy.ports)) {
+    return `must use an allowed port (${policy.ports.join(', ')}); ${port} is not`;
+  }
   if (!policy.allowPrivateTargets) return hostProblem(url.hostname);
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EVENT_TYPE_PATTERN, validateEventData } from './catalog';
 import { PayloadTooLargeError } from './errors';
-import { EVENT_ID_PATTERN } from './ids';
+import { EVENT_ID_PATTERN, GENERATED_EVENT_ID_PREFIX } from './ids';
 import { FieldReader, isPlainObject } from './validation';
 
 /** The EventBridge entry limit; a published event's serialized form must fit in it. */
@@ -43,8 +43,15 @@ export function assertEventSize(serialized: string, field = ''): void {
   }
 }
 
-/** Reads and validates one published event; `pointer` prefixes field names in batch items. */
-export function parseEventInput(raw: unknown, pointer = ''): EventInput {
+/**
+ * Reads and validates one published event; `pointer` prefixes field names in batch items, and
+ * `defaultTenant` is the tenant of an event that names none.
+ */
+export function parseEventInput(
+  raw: unknown,
+  pointer = '',
+  defaultTenant: string = DEFAULT_TENANT,
+): EventInput {
   const reader = new FieldReader(isPlainObject(raw) ? raw : {}, `${pointer}/`);
   if (!isPlainObject(raw)) {
     reader.problems.push({ field: pointer || '/', message: 'must be a JSON object' });
@@ -67,6 +74,12 @@ export function parseEventInput(raw: unknown, pointer = ''): EventInput {
     pattern: EVENT_ID_PATTERN,
     hint: 'must be 1-128 letters, digits or _.:-',
   });
+  if (id?.startsWith(GENERATED_EVENT_ID_PREFIX)) {
+    reader.problems.push({
+      field: `${pointer}/id`,
+      message: `must not start with ${GENERATED_EVENT_ID_PREFIX}, which is kept for ids Hookline generates`,
+    });
+  }
   const timestamp = reader.instant('timestamp');
   if (!('data' in body) || body.data === undefined) {
     reader.problems.push({ field: `${pointer}/data`, message: 'is required' });
@@ -78,7 +91,7 @@ export function parseEventInput(raw: unknown, pointer = ''): EventInput {
     type: checkedType,
     version: validatedVersion,
     data: body.data,
-    tenant: tenant ?? DEFAULT_TENANT,
+    tenant: tenant ?? defaultTenant,
     ...(id !== undefined && { id }),
     ...(timestamp !== undefined && { timestamp }),
   };

@@ -23,4 +23,8 @@ export const newEndpointId = (): string => `ep_${nextUlid()}`;
 
 /** Publisher-supplied event ids: printable, bounded, safe as a header value and a key. */
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Ids Hookline generates; unique across tenants, and a prefix publishers may not use. */
+export const GENERATED_EVENT_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const GENERATED_EVENT_ID_PREFIX = 'msg_';
+export const isGeneratedEventId = (id: string): boolean => GENERATED_EVENT_ID_PATTERN.test(id);
 export const ENDPOINT_ID_PATTERN = /^ep_[0-9A-HJKMNP-TV-Z]{26}$/;

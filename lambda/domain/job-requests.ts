@@ -42,8 +42,11 @@ export function parseReplayRequest(raw: unknown, endpoint: Endpoint, now: number
   };
 }
 
-/** `{endpointId?, eventType?, ids?}`; an empty filter redrives every dead letter. */
-export function parseRedriveRequest(raw: unknown): JobSpec {
+/**
+ * `{endpointId?, eventType?, ids?}`; an empty filter redrives every dead letter (of `tenant`
+ * only, for a tenant-scoped key).
+ */
+export function parseRedriveRequest(raw: unknown, tenant?: string): JobSpec {
   const fields = reader(raw ?? {});
   fields.rejectUnknown(['endpointId', 'eventType', 'ids']);
   const endpointId = fields.string('endpointId', {
@@ -65,6 +68,7 @@ export function parseRedriveRequest(raw: unknown): JobSpec {
   fields.throwIfInvalid('redrive request');
   return {
     kind: 'redrive',
+    ...(tenant !== undefined && { tenant }),
     ...(endpointId !== undefined && { endpointId }),
     ...(eventType !== undefined && { eventType }),
     ...(ids !== undefined && { eventIds: ids }),

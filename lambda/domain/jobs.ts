@@ -6,6 +6,8 @@ import { matchesEventType } from './subscriptions';
 export type JobSpec =
   | {
       readonly kind: 'redrive';
+      /** Set when a tenant-scoped key started the job: only that tenant's letters move. */
+      readonly tenant?: string;
       readonly endpointId?: string;
       readonly eventType?: string;
       readonly eventIds?: readonly string[];
@@ -19,6 +21,9 @@ export type JobSpec =
       readonly eventTypes?: readonly string[];
       readonly onlyFailed: boolean;
     };
+
+/** The tenant a job is confined to; undefined for an operator's job over every tenant. */
+export const jobTenant = (spec: JobSpec): string | undefined => spec.tenant;
 
 export type JobStatus = 'queued' | 'running' | 'completed';
 
@@ -108,6 +113,7 @@ const REDRIVE_HIDE_SECONDS = 300;
 
 function matchesRedrive(spec: Extract<JobSpec, { kind: 'redrive' }>, message: DeliveryMessage) {
   return (
+    (spec.tenant === undefined || message.tenant === spec.tenant) &&
     (spec.endpointId === undefined || message.endpointId === spec.endpointId) &&
     (spec.eventType === undefined || message.type === spec.eventType) &&
     (spec.eventIds === undefined || spec.eventIds.includes(message.eventId))

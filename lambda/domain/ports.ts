@@ -15,8 +15,13 @@ export interface EndpointRepository {
 }
 
 export interface EventRepository {
-  putMany(events: readonly StoredEvent[]): Promise<void>;
-  get(id: string): Promise<StoredEvent | undefined>;
+  /**
+   * Stores each event unless its id is already taken in its tenant (never overwrites);
+   * returns the ids that were taken.
+   */
+  putNew(events: readonly StoredEvent[]): Promise<string[]>;
+  /** The event with this id in `tenant`; an id Hookline generated is found in its own tenant. */
+  get(id: string, tenant: string): Promise<StoredEvent | undefined>;
 }
 
 export interface IdempotencyRecord {
@@ -106,6 +111,8 @@ export interface DeliveryRecord {
 
 export interface DeadLetterMark {
   readonly at: string;
+  /** The delivery's tenant, so tenant-scoped keys list only their own dead letters. */
+  readonly tenant: string;
   readonly eventType: string;
   readonly reason: DeadLetterReason['reason'];
   readonly attempts: number;
@@ -179,9 +186,18 @@ export interface OperationalEvents {
 
 export type ApiKeyScope = 'publish' | 'admin';
 
+/**
+ * Who a request acts for. Without `tenant` an operator (every tenant); with one, every route is
+ * confined to that tenant.
+ */
+export interface ApiPrincipal {
+  readonly scope: ApiKeyScope;
+  readonly tenant?: string;
+}
+
 export interface KeyLookup {
-  /** The scope of a presented key, or undefined when the key is unknown. */
-  scopeOf(key: string): Promise<ApiKeyScope | undefined>;
+  /** Scope and tenant of a presented key, or undefined when the key is unknown. */
+  principalOf(key: string): Promise<ApiPrincipal | undefined>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Endpoint } from './endpoint';
 import {
+  ConflictError,
   DependencyError,
   HooklineError,
   IdempotencyConflictError,
@@ -24,10 +25,13 @@ export interface PublishDependencies {
   readonly now: () => number;
 }
 
+/** Where an idempotency key came from; keys of different routes never match. */
+export type IdempotencyRoute = 'events' | 'batch' | 'eventbridge';
+
 export interface PublishRequest {
   readonly input: EventInput;
   /** `Idempotency-Key` header or EventBridge event id; a supplied event id takes precedence. */
-  readonly idempotencyKey?: string;
+  readonly idempotency?: { readonly route: IdempotencyRoute; readonly key: string };
 }
 
 export interface PublishResult {
@@ -47,11 +51,18 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /** How long a publish may hold its key before a retry may take over. */
 export const IDEMPOTENCY_LOCK_MS = 30_000;
 
-function idempotencyKeyOf(request: PublishRequest): string | undefined {
-  if (request.input.id !== undefined) return `id#${request.input.id}`;
-  if (request.idempotencyKey !== undefined) return `key#${request.idempotencyKey}`;
+/** The stored idempotency key: namespaced by route and tenant, so no tenant meets another's. */
+function idempotencyKeyOf({ input, idempotency }: PublishRequest): string | undefined {
+  if (input.id !== undefined) return `id#${input.tenant}#${input.id}`;
+  if (idempotency !== undefined) return `${idempotency.route}#${input.tenant}#${idempotency.key}`;
   return undefined;
 }
+
+const reusedId = (request: PublishRequest) =>
+  new IdempotencyConflictError(
+    'this idempotency key (or event id) was already used with a different request',
+    [{ field: request.input.id !== undefined ? '/id' : 'Idempotency-Key', message: 'reused' }],
+  );
 
 const resultOf = (event: StoredEvent, duplicate: boolean): PublishResult => ({
   id: event.id,
@@ -81,6 +92,14 @@ async function claim(
   const eventId = request.input.id ?? newEventId();
   if (key === undefined) return { request, eventId, hash };
 
+  if (request.input.id !== undefined) {
+    // A supplied id outlives its 24 h idempotency record: the stored event itself says
+    // whether the id is taken, at any age.
+    const earlier = await deps.events.get(eventId, request.input.tenant);
+    if (earlier !== undefined) {
+      return earlier.requestHash === hash ? resultOf(earlier, true) : reusedId(request);
+    }
+  }
   const now = deps.now();
   const lockedUntil = now + IDEMPOTENCY_LOCK_MS;
   const existing = await deps.idempotency.claim(
@@ -88,13 +107,8 @@ async function claim(
     IDEMPOTENCY_TTL_SECONDS,
   );
   if (!existing) return { request, eventId, hash, key };
-  if (existing.requestHash !== hash) {
-    return new IdempotencyConflictError(
-      'this idempotency key (or event id) was already used with a different request',
-      [{ field: request.input.id !== undefined ? '/id' : 'Idempotency-Key', message: 'reused' }],
-    );
-  }
-  const stored = await deps.events.get(existing.eventId);
+  if (existing.requestHash !== hash) return reusedId(request);
+  const stored = await deps.events.get(existing.eventId, request.input.tenant);
   if (stored) return resultOf(stored, true);
   if (existing.lockedUntil > now) {
     return new IdempotencyInProgressError('a request with this idempotency key is in progress');
@@ -105,6 +119,22 @@ async function claim(
     return new IdempotencyInProgressError('a request with this idempotency key is in progress');
   }
   return { request, eventId: existing.eventId, hash, key };
+}
+
+/**
+ * An event id found taken at the write: the claim made that all but impossible, so it is a
+ * retry of the same request finishing late, or (never silently) a conflict.
+ */
+async function alreadyStored(
+  deps: PublishDependencies,
+  claimed: Claimed,
+  event: StoredEvent,
+): Promise<PublishOutcome> {
+  const stored = await deps.events.get(event.id, event.tenant);
+  if (stored?.requestHash === claimed.hash) return resultOf(stored, true);
+  return new ConflictError(`event ${event.id} already exists with different content`, [
+    { field: '/id', message: 'is taken' },
+  ]);
 }
 
 /** Endpoints of each tenant, read once per publish call. */
@@ -165,12 +195,16 @@ export async function publishEvents(
     }
     // Queue first, then store: a stored event marks a finished publish for idempotent retries.
     await deps.queue.enqueue(messages);
-    await deps.events.putMany(events);
+    const taken = new Set(await deps.events.putNew(events));
     const byId = new Map(events.map((e) => [e.id, e]));
-    return outcomes.map((outcome) => {
-      if (!('hash' in outcome)) return outcome;
-      return resultOf(byId.get(outcome.eventId) as StoredEvent, false);
-    });
+    return await Promise.all(
+      outcomes.map(async (outcome) => {
+        if (!('hash' in outcome)) return outcome;
+        const event = byId.get(outcome.eventId) as StoredEvent;
+        if (!taken.has(event.id)) return resultOf(event, false);
+        return alreadyStored(deps, outcome, event);
+      }),
+    );
   } catch (error) {
     await Promise.allSettled(
       claims.flatMap((c) => (c.key === undefined ? [] : [deps.idempotency.release(c.key)])),
@@ -210,6 +244,6 @@ export async function publishToEndpoint(
       body: deliveryBody(event),
     },
   ]);
-  await deps.events.putMany([event]);
+  await deps.events.putNew([event]);
   return resultOf(event, false);
 }

@@ -1,6 +1,12 @@
 import type { Endpoint } from './endpoint';
 
 /**
+ * Secrets that sign at once, the current one included: rotating faster than the grace period
+ * drops the oldest retired secret rather than signing every delivery with an ever longer list.
+ */
+export const MAX_LIVE_SECRETS = 5;
+
+/**
  * Rotation keeps the old secret signing next to the new one for a grace period, so a
  * receiver can switch over without a window in which deliveries fail verification.
  */
@@ -16,7 +22,7 @@ export function rotateSecret(
     current && graceMs > 0 ? [{ secret: current.secret, expiresAt: now + graceMs }] : [];
   return {
     ...endpoint,
-    secrets: [{ secret: newSecret }, ...retired, ...stillLive],
+    secrets: [{ secret: newSecret }, ...retired, ...stillLive].slice(0, MAX_LIVE_SECRETS),
     updatedAt: new Date(now).toISOString(),
   };
 }

@@ -3,15 +3,16 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { logger } from '../adapters/logger';
-import type { ApiKeyScope, KeyLookup } from '../domain/ports';
+import type { ApiKeyScope, ApiPrincipal, KeyLookup } from '../domain/ports';
 import { authorizerDependencies } from '../wiring/authorizer';
 import { configFromEnvironment } from '../wiring/environment';
 import { lazyHandler } from '../wiring/lazy-handler';
 
-/** What the authorizer tells the functions; `none` lets them answer 401 as problem+json. */
+/** What the authorizer tells the functions about the key; `tenant` is '' for an operator key. */
 export interface AuthorizerContext {
   [key: string]: string;
-  scope: ApiKeyScope | 'none';
+  scope: ApiKeyScope;
+  tenant: string;
 }
 
 export interface AuthorizerDependencies {
@@ -23,35 +24,41 @@ export interface AuthorizerDependencies {
 
 const BEARER_KEY = /^Bearer\s+(\S{8,256})$/i;
 
-async function scopeOf(
+async function principalOf(
   deps: AuthorizerDependencies,
   authorization: string | undefined,
-): Promise<ApiKeyScope | 'none'> {
+): Promise<ApiPrincipal | undefined> {
   const key = BEARER_KEY.exec(authorization?.trim() ?? '')?.[1];
-  if (!key) return 'none';
-  const stored = await deps.keys.scopeOf(key);
+  if (!key) return undefined;
+  const stored = await deps.keys.principalOf(key);
   if (stored) return stored;
   try {
-    return (await deps.isBootstrapKey(key)) ? 'admin' : 'none';
+    return (await deps.isBootstrapKey(key)) ? { scope: 'admin' } : undefined;
   } catch (error) {
     // A missing or unreadable bootstrap secret must not lock out the keys in the table.
     logger.warn('bootstrap admin key not readable', { error: error as Error });
-    return 'none';
+    return undefined;
   }
 }
 
 /**
- * HTTP API Lambda authorizer, cached by API Gateway per Authorization header. It always
- * authorizes and passes the key's scope on, so that a bad key gets the same problem+json
- * 401/403 from the function as everywhere else rather than API Gateway's bare 403.
+ * HTTP API Lambda authorizer, cached by API Gateway per Authorization header. An unknown key
+ * is refused here, so API Gateway answers 403 itself and no function runs (or bills) for it;
+ * a known key's scope and tenant go on to the function as the authorizer context.
  */
 export function createAuthorizerHandler(deps: AuthorizerDependencies) {
   return async (
     event: APIGatewayRequestAuthorizerEventV2,
   ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
-    const scope = await scopeOf(deps, event.headers?.authorization);
-    if (scope === 'none') logger.info('request with an unknown API key', { route: event.routeKey });
-    return { isAuthorized: true, context: { scope } };
+    const principal = await principalOf(deps, event.headers?.authorization);
+    if (!principal) {
+      logger.info('request with an unknown API key', { route: event.routeKey });
+      return { isAuthorized: false, context: { scope: 'publish', tenant: '' } };
+    }
+    return {
+      isAuthorized: true,
+      context: { scope: principal.scope, tenant: principal.tenant ?? '' },
+    };
   };
 }
 

@@ -1,6 +1,13 @@
 import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
-import { BadRequestError, HooklineError } from '../domain/errors';
-import { assertEventSize, MAX_EVENT_BYTES, parseEventInput } from '../domain/event';
+import { BadRequestError, ForbiddenError, HooklineError } from '../domain/errors';
+import {
+  assertEventSize,
+  DEFAULT_TENANT,
+  type EventInput,
+  MAX_EVENT_BYTES,
+  parseEventInput,
+} from '../domain/event';
+import type { ApiPrincipal } from '../domain/ports';
 import {
   type PublishDependencies,
   type PublishOutcome,
@@ -9,29 +16,17 @@ import {
   publishEvents,
 } from '../domain/publish';
 import { isPlainObject } from '../domain/validation';
-import { readJsonBody } from './middlewares';
+import { assertNesting, idempotencyKeyFrom, principalOf, readJsonBody } from './middlewares';
 import { type HttpResult, json, problemBody } from './response';
 
 const MAX_BATCH_EVENTS = 100;
 /** Lambda's synchronous payload limit leaves room for about 6 MB of batch. */
 const MAX_BATCH_BYTES = 6 * 1000 * 1000 - 64 * 1024;
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** Publishing, and counting what was newly accepted by type. */
 export interface Publisher {
   readonly deps: PublishDependencies;
   readonly recordPublished: (types: readonly string[]) => void;
-}
-
-function idempotencyKeyOf(event: APIGatewayProxyEventV2): string | undefined {
-  const key = event.headers?.['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new BadRequestError('invalid Idempotency-Key', [
-      { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
-    ]);
-  }
-  return key;
 }
 
 async function publish(
@@ -52,16 +47,30 @@ const accepted = (outcome: PublishResult) => ({
   deliveries: outcome.deliveries,
 });
 
+/**
+ * One published event, read for the key that sent it: a tenant-scoped key publishes to its
+ * own tenant (the default when the event names none) and to no other (403).
+ */
+function eventFor(principal: ApiPrincipal, raw: unknown, pointer = ''): EventInput {
+  const input = parseEventInput(raw, pointer, principal.tenant ?? DEFAULT_TENANT);
+  if (principal.tenant !== undefined && input.tenant !== principal.tenant) {
+    throw new ForbiddenError(`this API key publishes to tenant ${principal.tenant} only`, [
+      { field: `${pointer}/tenant`, message: `must be ${principal.tenant} (or left out)` },
+    ]);
+  }
+  return input;
+}
+
 /** `POST /v1/events`: one event → 202, or the problem that refused it. */
 export async function publishOne(
   publisher: Publisher,
   event: APIGatewayProxyEventV2,
 ): Promise<HttpResult> {
   const body = readJsonBody(event, MAX_EVENT_BYTES);
-  const input = parseEventInput(body);
-  const idempotencyKey = idempotencyKeyOf(event);
+  const input = eventFor(principalOf(event), body);
+  const key = idempotencyKeyFrom(event.headers);
   const [outcome] = await publish(publisher, [
-    { input, ...(idempotencyKey !== undefined && { idempotencyKey }) },
+    { input, ...(key !== undefined && { idempotency: { route: 'events', key } }) },
   ]);
   if (!outcome) throw new Error('publish returned no outcome');
   if (outcome instanceof HooklineError) throw outcome;
@@ -73,6 +82,7 @@ function parseBatch(
   event: APIGatewayProxyEventV2,
   batchKey: string | undefined,
 ): (PublishRequest | HooklineError)[] {
+  const principal = principalOf(event);
   const body = readJsonBody(event, MAX_BATCH_BYTES);
   const items = isPlainObject(body) ? body.events : undefined;
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_EVENTS) {
@@ -83,8 +93,13 @@ function parseBatch(
   return items.map((item, index): PublishRequest | HooklineError => {
     try {
       assertEventSize(JSON.stringify(item), `/events/${index}`);
-      const input = parseEventInput(item, `/events/${index}`);
-      return { input, ...(batchKey !== undefined && { idempotencyKey: `${batchKey}#${index}` }) };
+      const input = eventFor(principal, item, `/events/${index}`);
+      return {
+        input,
+        ...(batchKey !== undefined && {
+          idempotency: { route: 'batch', key: `${batchKey}#${index}` },
+        }),
+      };
     } catch (error) {
       if (error instanceof HooklineError) return error;
       throw error;
@@ -97,7 +112,7 @@ export async function publishBatch(
   publisher: Publisher,
   event: APIGatewayProxyEventV2,
 ): Promise<HttpResult> {
-  const parsed = parseBatch(event, idempotencyKeyOf(event));
+  const parsed = parseBatch(event, idempotencyKeyFrom(event.headers));
   const requests = parsed.filter((p): p is PublishRequest => !(p instanceof HooklineError));
   const outcomes = await publish(publisher, requests);
   let next = 0;
@@ -121,6 +136,7 @@ export async function ingestFromEventBridge(
   event: EventBridgeEvent<string, unknown>,
 ): Promise<PublishResult> {
   const detail: Record<string, unknown> = isPlainObject(event.detail) ? event.detail : {};
+  assertNesting(detail);
   const input = parseEventInput({
     type: event['detail-type'],
     data: detail.data,
@@ -129,7 +145,7 @@ export async function ingestFromEventBridge(
     timestamp: detail.timestamp ?? event.time,
   });
   const [outcome] = await publish(publisher, [
-    { input, idempotencyKey: `eventbridge#${event.id}` },
+    { input, idempotency: { route: 'eventbridge', key: event.id } },
   ]);
   if (!outcome) throw new Error('publish returned no outcome');
   if (outcome instanceof HooklineError) throw outcome;

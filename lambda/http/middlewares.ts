@@ -9,7 +9,8 @@ import {
   PayloadTooLargeError,
   UnauthorizedError,
 } from '../domain/errors';
-import type { ApiKeyScope, KeyLookup } from '../domain/ports';
+import { TENANT_PATTERN } from '../domain/event';
+import type { ApiKeyScope, ApiPrincipal, KeyLookup } from '../domain/ports';
 import { type HttpResult, problem } from './response';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context>;
@@ -47,20 +48,40 @@ export function problemDetails(): HttpMiddleware {
   };
 }
 
-/** The scope the API Gateway authorizer found for this request's key, if one ran. */
-function authorizedScope(event: APIGatewayProxyEventV2): ApiKeyScope | 'none' | undefined {
-  const context = (event.requestContext as { authorizer?: { lambda?: { scope?: string } } })
-    .authorizer?.lambda;
+/** The key the API Gateway authorizer found for this request, if one ran. */
+function authorizedPrincipal(event: APIGatewayProxyEventV2): ApiPrincipal | undefined {
+  const context = (
+    event.requestContext as { authorizer?: { lambda?: { scope?: unknown; tenant?: unknown } } }
+  ).authorizer?.lambda;
   const scope = context?.scope;
-  return scope === 'admin' || scope === 'publish' || scope === 'none' ? scope : undefined;
+  if (scope !== 'admin' && scope !== 'publish') return undefined;
+  const tenant = context?.tenant;
+  if (typeof tenant === 'string' && TENANT_PATTERN.test(tenant)) return { scope, tenant };
+  return { scope };
+}
+
+const PRINCIPAL = Symbol('hookline.principal');
+type WithPrincipal = { [PRINCIPAL]?: ApiPrincipal };
+
+/** Who the request acts for, as {@link requireApiKey} established it. */
+export function principalOf(event: APIGatewayProxyEventV2): ApiPrincipal {
+  const principal = (event as WithPrincipal)[PRINCIPAL];
+  // A route reached without requireApiKey is a wiring bug, never an open door.
+  if (principal === undefined) throw new UnauthorizedError('send an API key');
+  return principal;
 }
 
 /**
- * Checks `Authorization: Bearer <key>` and that the key's scope is one of `scopes`. Behind
- * API Gateway the cached authorizer has already looked the key up; without one (a missing
- * authorizer, or a test) the key is looked up here, so no route is ever left open.
+ * Checks `Authorization: Bearer <key>` and that the key's scope is one of `scopes`, then
+ * records who the request acts for (see {@link principalOf}). Behind API Gateway the cached
+ * authorizer has already looked the key up; without one (a test) it is looked up here, so no
+ * route is ever left open. `operatorOnly` refuses tenant-scoped keys.
  */
-export function requireApiKey(keys: KeyLookup, scopes: readonly ApiKeyScope[]): HttpMiddleware {
+export function requireApiKey(
+  keys: KeyLookup,
+  scopes: readonly ApiKeyScope[],
+  options: { readonly operatorOnly?: boolean } = {},
+): HttpMiddleware {
   return {
     before: async (request) => {
       const header = request.event.headers?.authorization ?? '';
@@ -68,14 +89,33 @@ export function requireApiKey(keys: KeyLookup, scopes: readonly ApiKeyScope[]): 
       if (!match?.[1]) {
         throw new UnauthorizedError('send an API key as Authorization: Bearer <key>');
       }
-      const found = authorizedScope(request.event) ?? (await keys.scopeOf(match[1]));
-      const scope = found === 'none' ? undefined : found;
-      if (!scope) throw new UnauthorizedError('the API key is not valid');
-      if (!scopes.includes(scope)) {
+      const principal = authorizedPrincipal(request.event) ?? (await keys.principalOf(match[1]));
+      if (!principal) throw new UnauthorizedError('the API key is not valid');
+      if (!scopes.includes(principal.scope)) {
         throw new ForbiddenError(`this route needs a key with scope ${scopes.join(' or ')}`);
       }
+      if (options.operatorOnly && principal.tenant !== undefined) {
+        throw new ForbiddenError('this route needs an operator key (one without a tenant)');
+      }
+      (request.event as WithPrincipal)[PRINCIPAL] = principal;
     },
   };
+}
+
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** The `Idempotency-Key` header, if sent; 400 unless 1-255 printable ASCII characters. */
+export function idempotencyKeyFrom(
+  headers: Record<string, string | undefined> | undefined,
+): string | undefined {
+  const key = headers?.['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new BadRequestError('invalid Idempotency-Key', [
+      { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+    ]);
+  }
+  return key;
 }
 
 /** Body decoded and size-checked; `maxBytes` answers 413 before anything is parsed. */
@@ -97,11 +137,40 @@ export function readJsonBody(event: APIGatewayProxyEventV2, maxBytes: number): u
       { field: '/', message: 'is required' },
     ]);
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`, [
       { field: '/', message: 'must be valid JSON' },
     ]);
+  }
+  assertNesting(body);
+  return body;
+}
+
+/** Deeper JSON than any webhook needs; deeper still would overflow the stack further on. */
+export const MAX_JSON_DEPTH = 64;
+
+/** 400 naming the first place a body nests deeper than {@link MAX_JSON_DEPTH}. */
+export function assertNesting(body: unknown): void {
+  const stack: [unknown, number, string][] = [[body, 0, '']];
+  while (stack.length > 0) {
+    const [value, depth, pointer] = stack.pop() as [unknown, number, string];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      throw new BadRequestError(`the body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+        { field: pointer || '/', message: `must nest at most ${MAX_JSON_DEPTH} levels deep` },
+      ]);
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (child !== null && typeof child === 'object') {
+        stack.push([
+          child,
+          depth + 1,
+          `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        ]);
+      }
+    }
   }
 }

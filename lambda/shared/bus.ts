@@ -6,6 +6,16 @@ export const eventBus = {
   operationalPrefix: 'hookline.',
 } as const;
 
+/**
+ * A bus of Hookline's own for its operational events: only Hookline's roles may put events on
+ * it, so a `hookline.*` event on it can be trusted (anyone allowed on the producers' bus could
+ * forge one there).
+ */
+export const operationsBus = {
+  defaultName: 'hookline-operations',
+  envVar: 'OPERATIONS_BUS_NAME',
+} as const;
+
 /** Detail types of the operational events Hookline puts on its bus (source `hookline`). */
 export const operationalEvents = {
   source: 'hookline',

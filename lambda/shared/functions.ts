@@ -1,5 +1,11 @@
 /** The functions Hookline runs, by the handler module each one runs (`lambda/handlers/<name>.ts`). */
-export type FunctionName = 'ingest' | 'management' | 'dispatcher' | 'replay' | 'authorizer';
+export type FunctionName =
+  | 'ingest'
+  | 'management'
+  | 'keys'
+  | 'dispatcher'
+  | 'replay'
+  | 'authorizer';
 
 /** Reported by `GET /health` and in every delivery's `user-agent`. */
 export const HOOKLINE_VERSION = '0.1.0';
@@ -14,4 +20,14 @@ export const functionEnv = {
   endpointCacheMs: 'ENDPOINT_CACHE_MS',
   /** The secret holding the admin key generated at deploy; the authorizer's only. */
   bootstrapAdminKeySecretArn: 'BOOTSTRAP_ADMIN_KEY_SECRET_ARN',
+  /**
+   * The customer-managed KMS key (ARN) that wraps the data keys sealing endpoint signing
+   * secrets; given only to the functions that store or sign with secrets.
+   */
+  endpointSecretsKeyArn: 'ENDPOINT_SECRETS_KEY_ARN',
+  /** The Secrets Manager secret whose value signs pagination cursors; management's only. */
+  cursorSecretArn: 'CURSOR_SECRET_ARN',
 } as const;
+
+/** Encryption context bound to every data key of the endpoint secrets key. */
+export const ENDPOINT_SECRETS_CONTEXT = { purpose: 'hookline-endpoint-secrets' } as const;

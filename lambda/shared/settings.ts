@@ -82,6 +82,38 @@ export function retrySchedule(raw: unknown): readonly string[] {
   });
 }
 
+/** `443`, or a range `1024-65535`. */
+const PORT_ITEM = /^(\d{1,5})(?:-(\d{1,5}))?$/;
+
+/** Ports and port ranges endpoint URLs may use, as a JSON array or comma-separated text. */
+export function portRanges(raw: unknown): readonly string[] {
+  const items: unknown = typeof raw === 'string' ? raw.split(',').map((item) => item.trim()) : raw;
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new InvalidSetting(
+      'must be a non-empty list of ports or ranges such as ["443", "1024-65535"]',
+    );
+  }
+  return items.map((item: unknown) => {
+    const match = typeof item === 'string' ? PORT_ITEM.exec(item.trim()) : null;
+    const low = Number(match?.[1]);
+    const high = Number(match?.[2] ?? match?.[1]);
+    if (!match || low < 1 || high > 65535 || low > high) {
+      throw new InvalidSetting(
+        `${JSON.stringify(item)} is not a port (1-65535) or a range low-high`,
+      );
+    }
+    return (item as string).trim();
+  });
+}
+
+/** Whether `port` is one of `ranges` (as {@link portRanges} accepted them). */
+export function portAllowed(port: number, ranges: readonly string[]): boolean {
+  return ranges.some((range) => {
+    const [low, high = low] = range.split('-').map(Number) as [number, number?];
+    return port >= low && port <= (high as number);
+  });
+}
+
 // --- the runtime settings ------------------------------------------------------------------
 
 /** Settings of a deployment that the functions work with. */
@@ -112,6 +144,12 @@ export interface HooklineSettings {
   readonly circuitBreakerCooldownSeconds: number;
   /** An endpoint failing without a single success for this long is disabled. @default 432000 (5 days) */
   readonly autoDisableAfterSeconds: number;
+  /**
+   * Ports endpoint URLs may use: by default HTTPS's and the unprivileged ones, so Hookline
+   * cannot be pointed at mail, SSH or other well-known services.
+   * @default 443, 8443, 1024-65535
+   */
+  readonly endpointPorts: readonly string[];
 }
 
 export const settingSpecs: SettingSpecs<HooklineSettings> = {
@@ -135,6 +173,7 @@ export const settingSpecs: SettingSpecs<HooklineSettings> = {
   circuitBreakerCooldownSeconds: { default: 30, parse: integerBetween(1, 3600) },
   // Local mode lets tests watch an endpoint be disabled within seconds.
   autoDisableAfterSeconds: { default: 5 * 86_400, parse: integerBetween(3600, 30 * 86_400, 1) },
+  endpointPorts: { default: ['443', '8443', '1024-65535'], parse: portRanges },
 };
 
 export function defaultsOf<T>(specs: SettingSpecs<T>): T {

@@ -23,11 +23,21 @@ export interface RuntimeConfig {
   tableName(table: TableName): string;
   /** URL of a queue; throws when the function was not told it. */
   queueUrl(queue: QueueWithUrl): string;
-  eventBusName(): string;
+  /** Hookline's own bus for its operational events (not the producers' bus). */
+  operationsBusName(): string;
   /** Local mode only: deliver over http and to loopback and private addresses. */
   readonly allowPrivateTargets: boolean;
   /** How long the dispatcher may deliver with an endpoint read this long ago. */
   readonly endpointCacheMs: number;
   /** The Secrets Manager secret holding the admin key made at deploy, if any. */
   readonly bootstrapAdminKeySecretArn?: string | undefined;
+  /** The KMS key wrapping the data keys that seal endpoint secrets (AWS). */
+  readonly endpointSecretsKeyArn?: string | undefined;
+  /** The Secrets Manager secret whose value signs pagination cursors (AWS). */
+  readonly cursorSecretArn?: string | undefined;
+  /**
+   * Local mode only: a key kept in the data dir that stands in for both of the above (KMS
+   * and the cursor secret), so that local mode seals and signs exactly as AWS does.
+   */
+  readonly localMasterKey?: Uint8Array | undefined;
 }

@@ -10,19 +10,21 @@ import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue';
 import { dispatchSettings } from '../domain/dispatch';
 import type { DispatcherDependencies } from '../handlers/dispatcher';
 import type { RuntimeConfig } from './config';
-import {
-  attemptLog,
-  deliveryQueue,
-  deliveryStateRepository,
-  endpointRepository,
-} from './repositories';
+import { attemptLog, deliveryQueue, deliveryStateRepository } from './repositories';
+import { endpointRepositoryWithSecrets } from './secrets';
 
 /** The dispatcher's adapters: the only function that sends webhooks (and bundles undici). */
 export function dispatcherDependencies(config: RuntimeConfig): DispatcherDependencies {
-  const events = new OperationalEventPublisher(eventBridgeClient(config), config.eventBusName());
+  const events = new OperationalEventPublisher(
+    eventBridgeClient(config),
+    config.operationsBusName(),
+  );
   return {
     delivery: {
-      endpoints: new CachedEndpointReader(endpointRepository(config), config.endpointCacheMs),
+      endpoints: new CachedEndpointReader(
+        endpointRepositoryWithSecrets(config),
+        config.endpointCacheMs,
+      ),
       sender: new UndiciWebhookSender({ allowPrivateTargets: config.allowPrivateTargets }),
       deliveries: deliveryStateRepository(config),
       health: new DynamoEndpointHealth(dynamoClient(config), config.tableName('endpointState')),

@@ -1,4 +1,4 @@
-import { eventBus } from '#shared/bus';
+import { operationsBus } from '#shared/bus';
 import { functionEnv } from '#shared/functions';
 import { type QueueDefinition, queues } from '#shared/queues';
 import { readSettings, settingEnvName } from '#shared/settings';
@@ -39,9 +39,11 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Run
     tableName: (table: TableName) => requiredEnv(tables[table].envVar, env),
     queueUrl: (queue: QueueWithUrl) =>
       requiredEnv((queues[queue] as QueueDefinition).envVar as string, env),
-    eventBusName: () => requiredEnv(eventBus.envVar, env),
+    operationsBusName: () => requiredEnv(operationsBus.envVar, env),
     allowPrivateTargets: env[functionEnv.allowPrivateTargets] === 'true',
     endpointCacheMs: cacheMs,
     bootstrapAdminKeySecretArn: env[functionEnv.bootstrapAdminKeySecretArn] || undefined,
+    endpointSecretsKeyArn: env[functionEnv.endpointSecretsKeyArn] || undefined,
+    cursorSecretArn: env[functionEnv.cursorSecretArn] || undefined,
   };
 }

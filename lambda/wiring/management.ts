@@ -2,24 +2,25 @@ import { CachedKeyLookup } from '../adapters/dynamo/api-key-store';
 import { resolveHost } from '../adapters/http/dns';
 import type { ManagementDependencies } from '../handlers/management';
 import type { RuntimeConfig } from './config';
+import { cursorSigner } from './cursors';
 import {
   apiKeyRepository,
   attemptLog,
   deadLetterSource,
   deliveryStateRepository,
-  endpointRepository,
   eventRepository,
   idempotencyRepository,
   jobQueue,
   jobRepository,
   publishDependencies,
 } from './repositories';
+import { endpointRepositoryWithSecrets } from './secrets';
 
 export function managementDependencies(config: RuntimeConfig): ManagementDependencies {
   const deadLetters = deadLetterSource(config);
   return {
     keys: new CachedKeyLookup(apiKeyRepository(config)),
-    endpoints: endpointRepository(config),
+    endpoints: endpointRepositoryWithSecrets(config),
     events: eventRepository(config),
     deliveries: deliveryStateRepository(config),
     attempts: attemptLog(config),
@@ -32,7 +33,9 @@ export function managementDependencies(config: RuntimeConfig): ManagementDepende
     settings: {
       allowPrivateTargets: config.allowPrivateTargets,
       secretRotationGraceHours: config.settings.secretRotationGraceHours,
+      endpointPorts: config.settings.endpointPorts,
     },
+    cursors: cursorSigner(config),
     now: Date.now,
   };
 }

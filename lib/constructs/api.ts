@@ -12,13 +12,18 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { apiRoutes, type RouteDefinition } from '#shared/api';
+import { functionEnv } from '#shared/functions';
 import type { TableName } from '#shared/tables';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { grantKeyReads, grantOnIndex, grantTableReadWrite } from './storage';
+import { grantOnQueue } from './queues';
+import { grantEndpointSecrets, grantOnIndex, grantOnTable } from './storage';
 
 export interface ApiProps {
   /** The tables from {@link Storage}; each function gets access to the ones it needs. */
@@ -29,6 +34,8 @@ export interface ApiProps {
   readonly deadLetterQueue: IQueue;
   /** Where the management function enqueues the first page of a replay or redrive job. */
   readonly jobsQueue: IQueue;
+  /** The key of {@link Storage} that seals endpoint secrets, which management creates and shows. */
+  readonly endpointSecretsKey: IKey;
   /**
    * Runs before every route whose `authorized` is true (see {@link ApiKeyAuth}); it is also
    * the API's default authorizer, so a route added outside `apiRoutes` is not left open.
@@ -46,18 +53,32 @@ export interface ApiProps {
   readonly accessLogRetentionDays?: RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly accessLogRemovalPolicy?: RemovalPolicy;
+  /** What happens to the cursor signing secret when it leaves the stack. @default RETAIN */
+  readonly secretRemovalPolicy?: RemovalPolicy;
 }
 
 /**
- * The public HTTP API (one route per entry of `apiRoutes`) and its two functions. The API key
- * authorizer runs before every route but the public ones (GET /health); it passes the key's
- * scope on, and the functions check that the scope fits the route.
+ * The public HTTP API (one route per entry of `apiRoutes`) and its three functions: ingest
+ * (publishing), keys (the API keys, the only writer of the api-keys table) and management
+ * (everything else). The API key authorizer runs before every route but the public ones
+ * (GET /health); it passes the key's scope and tenant on, and the functions check that they
+ * fit the route.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   readonly ingestFunction: HooklineFunction;
   readonly managementFunction: HooklineFunction;
+  /**
+   * `POST/GET /v1/api-keys` and `DELETE /v1/api-keys/{id}`. A function of its own so that the
+   * management role, which tenant-scoped keys reach, cannot write the api-keys table.
+   */
+  readonly keysFunction: HooklineFunction;
+  /**
+   * The HMAC key that signs pagination cursors, generated at deploy; management's only.
+   * Secrets Manager's AWS-managed key encrypts it: only the management role may read it.
+   */
+  readonly cursorSecret: Secret;
   readonly accessLogGroup: LogGroup;
   private readonly routes = new Map<string, HttpRoute>();
 
@@ -76,12 +97,37 @@ export class Api extends Construct {
     });
     this.grantIngest(props);
 
+    this.cursorSecret = new Secret(this, 'CursorSecret', {
+      description: 'Hookline: signs the pagination cursors of the API, generated at deploy',
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+      removalPolicy: props.secretRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
     this.managementFunction = new HooklineFunction(this, 'Management', {
       ...props.functionProps,
       handlerName: 'management',
       description: 'Hookline: endpoints, event log, attempts, dead letters and replay',
+      environment: {
+        [functionEnv.endpointSecretsKeyArn]: props.endpointSecretsKey.keyArn,
+        [functionEnv.cursorSecretArn]: this.cursorSecret.secretArn,
+      },
     });
     this.grantManagement(props);
+
+    this.keysFunction = new HooklineFunction(this, 'Keys', {
+      ...props.functionProps,
+      handlerName: 'keys',
+      description: 'Hookline: creates, lists and revokes API keys',
+    });
+    // Keys are stored (PutItem), listed (Scan: the table is keyed by hash only), looked up
+    // by hash and revoked (DeleteItem). Nothing else.
+    grantOnTable(
+      props.tables.apiKeys,
+      this.keysFunction,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Scan',
+    );
 
     // The default stage is created here rather than by HttpApi so it can log and throttle.
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -108,53 +154,84 @@ export class Api extends Construct {
     this.addRoutes(props.authorizer);
   }
 
-  /** Publishing: endpoints to fan out to, the event log, idempotency, the delivery queue. */
+  /**
+   * Publishing (lambda/wiring/ingest.ts): the tenant's endpoints to fan out to, the event log
+   * (each event a conditional PutItem; GetItem when an idempotent retry returns the stored
+   * one), idempotency claims, the key lookup and the delivery queue. Never a Scan or a
+   * delete of events, never an index.
+   */
   private grantIngest({ tables, deliveryQueue }: ApiProps): void {
-    grantKeyReads(tables.endpoints, this.ingestFunction);
-    // The table only: publishing never reads the byTenantTime index.
-    grantTableReadWrite(tables.events, this.ingestFunction);
-    tables.idempotency.grantReadWriteData(this.ingestFunction);
-    grantKeyReads(tables.apiKeys, this.ingestFunction);
-    deliveryQueue.grantSendMessages(this.ingestFunction);
+    const fn = this.ingestFunction;
+    grantOnTable(tables.endpoints, fn, 'dynamodb:Query');
+    grantOnTable(tables.events, fn, 'dynamodb:PutItem', 'dynamodb:GetItem');
+    // Claim (conditional PutItem), read the first result, take over or release the lock.
+    grantOnTable(
+      tables.idempotency,
+      fn,
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    );
+    grantOnTable(tables.apiKeys, fn, 'dynamodb:GetItem');
+    grantOnQueue(deliveryQueue, fn, 'sqs:SendMessage');
   }
 
-  /** The operator API: endpoints, keys, jobs, the event log, dead letters, attempts. */
-  private grantManagement({ tables, deliveryQueue, deadLetterQueue, jobsQueue }: ApiProps): void {
-    // idempotency: replay and redrive honour an Idempotency-Key like publishing does.
-    for (const name of ['endpoints', 'apiKeys', 'jobs', 'idempotency'] as const) {
-      tables[name].grantReadWriteData(this.managementFunction);
-    }
-    // Events and deliveries on the table only; their indexes are granted one by one below.
-    grantTableReadWrite(tables.events, this.managementFunction);
-    grantTableReadWrite(tables.deliveries, this.managementFunction);
-    // GET /v1/events lists one tenant's events by time.
-    grantOnIndex(tables, 'events', 'byTenantTime', this.managementFunction, 'dynamodb:Query');
-    // GET /v1/dead-letters: one endpoint's by Query, all of them by Scan of the sparse index,
-    // which holds dead-lettered deliveries only.
-    grantOnIndex(
-      tables,
-      'deliveries',
-      'deadLetters',
-      this.managementFunction,
+  /**
+   * The operator API (lambda/wiring/management.ts): endpoints, the event log, deliveries and
+   * attempts, dead letters, jobs. It reads the api-keys table to check a key and never writes
+   * it: that is the keys function's alone.
+   */
+  private grantManagement(props: ApiProps): void {
+    const { tables, deliveryQueue, deadLetterQueue, jobsQueue } = props;
+    const fn = this.managementFunction;
+    grantOnTable(tables.apiKeys, fn, 'dynamodb:GetItem');
+    // Endpoints: created and replaced (conditional PutItem), read by tenant and id, listed
+    // per tenant, deleted; a bare id is resolved to its tenant on the byId index.
+    grantOnTable(
+      tables.endpoints,
+      fn,
+      'dynamodb:GetItem',
       'dynamodb:Query',
-      'dynamodb:Scan',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
     );
+    grantOnIndex(tables, 'endpoints', 'byId', fn, 'dynamodb:Query');
+    // Events: read by id; a test delivery is stored like a published event (conditional
+    // PutItem); GET /v1/events lists one tenant's events by time on the index.
+    grantOnTable(tables.events, fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantOnIndex(tables, 'events', 'byTenantTime', fn, 'dynamodb:Query');
+    // An event's delivery records; GET /v1/dead-letters queries one endpoint's, or scans the
+    // sparse index, which holds dead-lettered deliveries only.
+    grantOnTable(tables.deliveries, fn, 'dynamodb:Query');
+    grantOnIndex(tables, 'deliveries', 'deadLetters', fn, 'dynamodb:Query', 'dynamodb:Scan');
     // The attempt log is written by the dispatcher and only read here.
-    grantKeyReads(tables.attempts, this.managementFunction);
-    // Per-endpoint delivery health (circuit state), for operators.
-    grantKeyReads(tables.endpointState, this.managementFunction);
-    deliveryQueue.grantSendMessages(this.managementFunction);
+    grantOnTable(tables.attempts, fn, 'dynamodb:Query');
+    // Jobs are started here (and read back); the replay function runs them.
+    grantOnTable(tables.jobs, fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // Replay and redrive honour an Idempotency-Key: claim it, or read the first claim.
+    grantOnTable(tables.idempotency, fn, 'dynamodb:PutItem', 'dynamodb:GetItem');
+    // POST /v1/endpoints/{id}/test sends one delivery.
+    grantOnQueue(deliveryQueue, fn, 'sqs:SendMessage');
     // The dead-letter list reads the DLQ's depth; moving letters is the replay function's job.
-    deadLetterQueue.grant(this.managementFunction, 'sqs:GetQueueAttributes');
+    grantOnQueue(deadLetterQueue, fn, 'sqs:GetQueueAttributes');
     // POST /v1/endpoints/{id}/replay and POST /v1/dead-letters/redrive start a job.
-    jobsQueue.grantSendMessages(this.managementFunction);
+    grantOnQueue(jobsQueue, fn, 'sqs:SendMessage');
+    // New and rotated secrets are sealed under a fresh data key; shown ones are unwrapped.
+    grantEndpointSecrets(props.endpointSecretsKey, fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // GetSecretValue only: `grantRead` would add DescribeSecret, which nothing calls.
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.cursorSecret.secretArn],
+    });
   }
 
   /** One route per entry of `apiRoutes`, each to its function, authorized unless public. */
   private addRoutes(authorizer: IHttpRouteAuthorizer): void {
-    const integrations = {
+    const integrations: Record<RouteDefinition['target'], HttpLambdaIntegration> = {
       ingest: new HttpLambdaIntegration('IngestIntegration', this.ingestFunction),
       management: new HttpLambdaIntegration('ManagementIntegration', this.managementFunction),
+      keys: new HttpLambdaIntegration('KeysIntegration', this.keysFunction),
     };
     for (const route of apiRoutes) {
       const [created] = this.httpApi.addRoutes({

@@ -32,8 +32,9 @@ export interface ApiKeyAuthProps {
  * responses) that turns the `Authorization` header into a scope, and the bootstrap admin key
  * that CloudFormation generates at deploy so the first admin can create the other keys.
  *
- * The authorizer always allows the request and passes `scope` (`admin`, `publish` or `none`)
- * to the functions, which answer `none` with a problem+json 401. API Gateway caches the
+ * The authorizer refuses an unknown key, so API Gateway answers 403 itself and no function
+ * runs for it; a known key's `scope` (`admin` or `publish`) and `tenant` ('' for an operator
+ * key) go on to the functions, which check that they fit the route. API Gateway caches the
  * answer per `Authorization` header for {@link AUTHORIZER_CACHE_SECONDS}, so a revoked key
  * may keep working that long. A request without the header is refused by API Gateway itself
  * (401) before the authorizer runs.

@@ -1,19 +1,22 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionEnv } from '#shared/functions';
 import { deriveTimeouts, type HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { hooklineQueue } from './queues';
-import { grantKeyReads, grantOnTable, grantTableReadWrite } from './storage';
+import { grantOnQueue, hooklineQueue, pollQueue } from './queues';
+import { grantEndpointSecrets, grantOnTable } from './storage';
 
 export interface DeliveryPipelineProps {
   /** Batch size, redrive count and the timeouts derived from the delivery timeout. */
   readonly settings: HooklineSettings;
   /** The tables from {@link Storage}; the dispatcher gets access to the ones it needs. */
   readonly tables: Readonly<Record<TableName, ITable>>;
+  /** The key of {@link Storage} that seals endpoint secrets; the dispatcher unwraps with it. */
+  readonly endpointSecretsKey: IKey;
   /** @default - HooklineFunction defaults */
   readonly functionProps?: SharedFunctionProps;
   /**
@@ -47,25 +50,33 @@ export class DeliveryPipeline extends Construct {
       description: 'Hookline: signs and delivers webhooks from the delivery queue',
       timeout: Duration.seconds(timeouts.dispatcherTimeoutSeconds),
     });
-    this.dispatcher.addEventSource(
-      new SqsEventSource(this.deliveryQueue, {
-        batchSize: settings.dispatchBatchSize,
-        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
-        // One failed delivery must not send its whole batch back to the queue.
-        reportBatchItemFailures: true,
-      }),
-    );
+    // The mapping receives, deletes and reads attributes; ChangeMessageVisibility is also how
+    // the dispatcher's backoff hides a delivery until its next try.
+    pollQueue(this.dispatcher, this.deliveryQueue, {
+      batchSize: settings.dispatchBatchSize,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+      // One failed delivery must not send its whole batch back to the queue.
+      reportBatchItemFailures: true,
+    });
+    this.grantDispatcher(tables, props.endpointSecretsKey);
+  }
 
-    grantKeyReads(tables.endpoints, this.dispatcher);
-    // Disabling an endpoint (410 Gone, continuous failure) is a single UpdateItem.
-    grantOnTable(tables.endpoints, this.dispatcher, 'dynamodb:UpdateItem');
-    // The delivery record only; listing dead letters from its index is the operators' job.
-    grantTableReadWrite(tables.deliveries, this.dispatcher);
-    tables.attempts.grantReadWriteData(this.dispatcher);
+  /** Exactly the calls of the dispatcher's adapters (lambda/wiring/dispatcher.ts). */
+  private grantDispatcher(tables: Readonly<Record<TableName, ITable>>, key: IKey): void {
+    const fn = this.dispatcher;
+    // The endpoint of each delivery by key; disabling one (410 Gone, continuous failure) is a
+    // single UpdateItem. Never the byId index: a delivery message names the tenant.
+    grantOnTable(tables.endpoints, fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // The delivery record: failures counted, delivered or dead-lettered marks; nothing read.
+    grantOnTable(tables.deliveries, fn, 'dynamodb:UpdateItem');
+    // The attempt log, written in batches and read only by the operator API.
+    grantOnTable(tables.attempts, fn, 'dynamodb:BatchWriteItem');
     // Circuit state and rate windows, shared by every dispatcher instance.
-    tables.endpointState.grantReadWriteData(this.dispatcher);
-    // Receive, delete and ChangeMessageVisibility, which is how backoff is implemented.
-    this.deliveryQueue.grantConsumeMessages(this.dispatcher);
-    this.deadLetterQueue.grantSendMessages(this.dispatcher);
+    grantOnTable(tables.endpointState, fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // Out of attempts: the delivery goes to the DLQ with its reason.
+    grantOnQueue(this.deadLetterQueue, fn, 'sqs:SendMessage');
+    // Signing needs each endpoint's secrets, unwrapped with the key; it never makes new ones.
+    grantEndpointSecrets(key, fn, 'kms:Decrypt');
+    fn.addEnvironment(functionEnv.endpointSecretsKeyArn, key.keyArn);
   }
 }

@@ -1,19 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deriveTimeouts, type HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
 import { HooklineFunction, type SharedFunctionProps } from '../hookline-function';
-import { hooklineQueue } from './queues';
-import {
-  grantKeyReads,
-  grantOnIndex,
-  grantOnTable,
-  grantTableReadWrite,
-  KEY_READ_ACTIONS,
-} from './storage';
+import { grantOnQueue, hooklineQueue, pollQueue } from './queues';
+import { grantOnIndex, grantOnTable } from './storage';
 
 export interface ReplayProps {
   /** The replay function timeout and the jobs queue visibility are derived from these. */
@@ -22,7 +15,7 @@ export interface ReplayProps {
   readonly tables: Readonly<Record<TableName, ITable>>;
   /** Where replayed and redriven deliveries go. */
   readonly deliveryQueue: IQueue;
-  /** The delivery dead-letter queue that redrive moves messages out of. */
+  /** The delivery dead-letter queue that redrive moves messages out of (never into). */
   readonly deadLetterQueue: IQueue;
   /** @default - HooklineFunction defaults */
   readonly functionProps?: SharedFunctionProps;
@@ -40,7 +33,6 @@ export class Replay extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplayProps) {
     super(scope, id);
-    const { tables } = props;
     const timeouts = deriveTimeouts(props.settings);
 
     this.jobsDeadLetterQueue = hooklineQueue(this, 'JobsDeadLetterQueue', 'jobsDeadLetter');
@@ -55,38 +47,39 @@ export class Replay extends Construct {
       description: 'Hookline: replays events and redrives dead letters, one job page at a time',
       timeout: Duration.seconds(timeouts.replayTimeoutSeconds),
     });
-    this.replayFunction.addEventSource(
-      new SqsEventSource(this.jobsQueue, {
-        // A page is a unit of work that may run for minutes: never batch two together.
-        batchSize: 1,
-        reportBatchItemFailures: true,
-      }),
-    );
+    pollQueue(this.replayFunction, this.jobsQueue, {
+      // A page is a unit of work that may run for minutes: never batch two together.
+      batchSize: 1,
+      reportBatchItemFailures: true,
+    });
+    this.grantReplay(props);
+  }
 
-    // Replay reads one tenant's events by time from the index, then each event by id.
-    grantOnTable(tables.events, this.replayFunction, ...KEY_READ_ACTIONS);
-    grantOnIndex(tables, 'events', 'byTenantTime', this.replayFunction, 'dynamodb:Query');
-    // Requeued deliveries get fresh attempts; redrive finds dead letters on the sparse index,
-    // by endpoint (Query) or all of them (Scan).
-    grantTableReadWrite(tables.deliveries, this.replayFunction);
-    grantOnIndex(
-      tables,
-      'deliveries',
-      'deadLetters',
-      this.replayFunction,
-      'dynamodb:Query',
-      'dynamodb:Scan',
+  /** Exactly the calls of the job adapters (`jobDependencies` in lambda/wiring/repositories.ts). */
+  private grantReplay({ tables, deliveryQueue, deadLetterQueue }: ReplayProps): void {
+    const fn = this.replayFunction;
+    // Job progress: read the job, record each page done (a conditional UpdateItem).
+    grantOnTable(tables.jobs, fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // Replay pages through one tenant's events by time on the index (which holds keys and
+    // type only), then reads the events themselves in batches. Never a Scan, never a write.
+    grantOnIndex(tables, 'events', 'byTenantTime', fn, 'dynamodb:Query');
+    grantOnTable(tables.events, fn, 'dynamodb:BatchGetItem');
+    // The replayed endpoint, by tenant and id.
+    grantOnTable(tables.endpoints, fn, 'dynamodb:GetItem');
+    // Which deliveries have a record (and whether delivered), then fresh attempts for those
+    // requeued. Redrive finds dead letters in the DLQ itself, not on the deadLetters index.
+    grantOnTable(tables.deliveries, fn, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    grantOnQueue(deliveryQueue, fn, 'sqs:SendMessage');
+    // Redrive takes letters out of the DLQ (receive, delete) and makes the ones it skipped
+    // visible again; it never writes to the DLQ.
+    grantOnQueue(
+      deadLetterQueue,
+      fn,
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
     );
-    grantKeyReads(tables.endpoints, this.replayFunction);
-    // Job progress: pages done, deliveries enqueued, the cursor of the next page.
-    tables.jobs.grantReadWriteData(this.replayFunction);
-
-    props.deliveryQueue.grantSendMessages(this.replayFunction);
-    // Redrive moves messages out of the DLQ (receive, delete, change visibility) and may
-    // write one back to it.
-    props.deadLetterQueue.grantConsumeMessages(this.replayFunction);
-    props.deadLetterQueue.grantSendMessages(this.replayFunction);
     // A page that stops before the function timeout enqueues the next page of its job.
-    this.jobsQueue.grantSendMessages(this.replayFunction);
+    grantOnQueue(this.jobsQueue, fn, 'sqs:SendMessage');
   }
 }

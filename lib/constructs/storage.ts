@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   type Attribute,
   AttributeType,
@@ -9,25 +9,27 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { ENDPOINT_SECRETS_CONTEXT } from '#shared/functions';
 import { type KeyDefinition, type TableDefinition, type TableName, tables } from '#shared/tables';
 import { pascalCase } from '../naming';
 
-/** Reads of single items and of one partition: GetItem, BatchGetItem, Query, ConditionCheckItem. */
-export const KEY_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-] as const;
-
-/** Item writes: PutItem, UpdateItem, DeleteItem, BatchWriteItem. */
-export const WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
+/**
+ * The item and query actions Hookline's functions call, one per SDK command (the document
+ * client's GetCommand is GetItem, QueryCommand Query, BatchWriteCommand BatchWriteItem, …).
+ * Deliberately no `dynamodb:*Stream*` action: no table has a stream, and no `DescribeTable`:
+ * no function calls it.
+ */
+export type ItemAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:Scan'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem';
 
 /** The global secondary index names a table has in `#shared/tables`. */
 export type IndexName<T extends TableName> = (typeof tables)[T] extends {
@@ -47,9 +49,19 @@ export interface StorageProps {
   readonly deletionProtection?: boolean;
 }
 
-/** Every DynamoDB table of `#shared/tables`, created from its definition. */
+/**
+ * Every DynamoDB table of `#shared/tables`, created from its definition, and the customer
+ * managed key that seals the endpoints' signing secrets inside the endpoints table.
+ */
 export class Storage extends Construct {
   readonly tables: Readonly<Record<TableName, Table>>;
+  /**
+   * Wraps the data keys that encrypt endpoint signing secrets (envelope encryption, every data
+   * key bound to {@link ENDPOINT_SECRETS_CONTEXT}). A customer key so that reading a secret
+   * takes a `kms:Decrypt` that only the dispatcher and management roles are granted: a role
+   * that can read the endpoints table, or a table backup, sees ciphertext only.
+   */
+  readonly endpointSecretsKey: Key;
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
@@ -58,6 +70,14 @@ export class Storage extends Construct {
     this.tables = Object.fromEntries(
       entries.map(([name, definition]) => [name, this.createTable(definition, deletionProtection)]),
     ) as Record<TableName, Table>;
+    const stackName = Stack.of(this).stackName;
+    this.endpointSecretsKey = new Key(this, 'EndpointSecretsKey', {
+      description: `${stackName}: wraps the data keys that encrypt endpoint signing secrets`,
+      alias: `alias/${stackName}/endpoint-secrets`,
+      enableKeyRotation: true,
+      // Losing the key loses every signing secret: it stays whenever the tables stay.
+      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
   }
 
   private createTable(definition: TableDefinition, deletionProtection: boolean): Table {
@@ -88,39 +108,14 @@ export class Storage extends Construct {
 }
 
 /**
- * Reads by key and by Query only: narrower than `grantReadData`, which also allows Scan and
- * stream reads. Hot paths look items up by key (fan-out never scans). Through
- * `Table.grant` this covers every index of the table as well (`<table>/index/*`), which is
- * meant for the endpoints table and its byId index; use {@link grantOnTable} with
- * {@link KEY_READ_ACTIONS} where a reader must not use the indexes.
+ * Grants exactly `actions` on the table itself and never on its indexes. Every grant on a
+ * table goes through here or {@link grantOnIndex}: the `grant*` methods of `Table` over-grant
+ * (`grantReadData` adds Scan, DescribeTable and the stream actions, and each of them adds
+ * `<table>/index/*` as soon as the table has an index). No KMS grant: the tables use the
+ * AWS-managed key (see {@link Storage}).
  */
-export function grantKeyReads(table: ITable, grantee: IGrantable): Grant {
-  return table.grant(grantee, ...KEY_READ_ACTIONS);
-}
-
-/**
- * Grants `actions` on the table itself and never on its indexes. The `grant*` methods of
- * `Table` add `<table>/index/*` as soon as a table has an index, which would let every reader
- * or writer of an indexed table also query (and scan) each of its indexes. No KMS grant: the
- * tables use the AWS-managed key (see {@link Storage}).
- */
-export function grantOnTable(table: ITable, grantee: IGrantable, ...actions: string[]): Grant {
+export function grantOnTable(table: ITable, grantee: IGrantable, ...actions: ItemAction[]): Grant {
   return Grant.addToPrincipal({ grantee, actions, resourceArns: [table.tableArn] });
-}
-
-/**
- * Like `grantReadWriteData`, on the table only (see {@link grantOnTable}): item reads and
- * writes, Scan and DescribeTable, without the stream actions that apply to no table ARN.
- */
-export function grantTableReadWrite(table: ITable, grantee: IGrantable): Grant {
-  return grantOnTable(
-    table,
-    grantee,
-    ...KEY_READ_ACTIONS,
-    'dynamodb:Scan',
-    ...WRITE_ACTIONS,
-    'dynamodb:DescribeTable',
-  );
 }
 
 /**
@@ -140,6 +135,33 @@ export function grantOnIndex<T extends TableName>(
   }
   const resourceArns = [`${storageTables[tableName].tableArn}/index/${indexName}`];
   return Grant.addToPrincipal({ grantee, actions, resourceArns });
+}
+
+/** What the endpoint secrets key is used for: unwrapping data keys, and making new ones. */
+export type EndpointSecretsAction = 'kms:Decrypt' | 'kms:GenerateDataKey';
+
+/**
+ * Grants `actions` on the endpoint secrets key for data keys bound to
+ * {@link ENDPOINT_SECRETS_CONTEXT} only, so the grant cannot be used to decrypt anything else
+ * sealed under the key.
+ */
+export function grantEndpointSecrets(
+  key: IKey,
+  grantee: IGrantable,
+  ...actions: EndpointSecretsAction[]
+): Grant {
+  const context = Object.fromEntries(
+    Object.entries(ENDPOINT_SECRETS_CONTEXT).map(([name, value]) => [
+      `kms:EncryptionContext:${name}`,
+      value,
+    ]),
+  );
+  return Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: context },
+  });
 }
 
 function attribute(key: KeyDefinition): Attribute {

@@ -7,8 +7,9 @@ import type {
   Context,
 } from 'aws-lambda';
 import { AUTHORIZER_CACHE_SECONDS, apiRoutes, type RouteDefinition } from '#shared/api';
-import type { LocalEventBus } from './event-bus';
+import { type LocalEventBus, PutEventsRequestError, parsePutEventsRequest } from './event-bus';
 import { localContext } from './lambda-context';
+import { foreignHostMessage, isLoopbackHost } from './loopback';
 import type { Sandbox } from './sandbox';
 
 type HttpHandler = (
@@ -39,19 +40,24 @@ function routeFor(method: string, path: string): RouteDefinition | undefined {
     if (route.method !== 'ANY' && route.method !== method) return false;
     if (route.path.endsWith('/{proxy+}'))
       return path.startsWith(route.path.slice(0, -'{proxy+}'.length));
-    return route.path === path;
+    // `{name}` matches one path segment, as in API Gateway.
+    const pattern = route.path.replace(/\{[A-Za-z]+\}/g, '[^/]+');
+    return new RegExp(`^${pattern}$`).test(path);
   });
 }
 
+/**
+ * The body, or undefined when it is over the limit. The rest of an oversized body is read
+ * and dropped rather than the connection cut, so the client gets the 413.
+ */
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 /** The HTTP API v2 event API Gateway would build for this request. */
@@ -122,10 +128,12 @@ const notFound = (path: string) => ({
 /** Plays API Gateway's Lambda authorizer step, with its cache keyed by the header. */
 function authorizing(authorizer: Authorizer) {
   const cache = new Map<string, { context: Record<string, string>; until: number }>();
-  return async (event: APIGatewayProxyEventV2): Promise<Record<string, string> | undefined> => {
+  return async (
+    event: APIGatewayProxyEventV2,
+  ): Promise<Record<string, string> | 'missing' | 'refused'> => {
     const header = event.headers.authorization;
     // API Gateway refuses a request without the identity source before any authorizer runs.
-    if (header === undefined) return undefined;
+    if (header === undefined) return 'missing';
     const hit = cache.get(header);
     if (hit && hit.until > Date.now()) return hit.context;
     const result = await authorizer({
@@ -139,9 +147,11 @@ function authorizing(authorizer: Authorizer) {
       headers: event.headers,
       requestContext: event.requestContext,
     } as unknown as APIGatewayRequestAuthorizerEventV2);
-    const context = result.isAuthorized ? (result.context ?? {}) : undefined;
-    if (context)
-      cache.set(header, { context, until: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000 });
+    // API Gateway caches refusals too; not doing so here only makes local mode kinder to a
+    // key created after a refusal, never to an unknown one.
+    if (!result.isAuthorized) return 'refused';
+    const context = result.context ?? {};
+    cache.set(header, { context, until: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000 });
     return context;
   };
 }
@@ -155,13 +165,66 @@ const unauthorized = {
 
 type Route = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>;
 
-/** `PutEvents` for the local bus, on the API's own port as the README says. */
+const AWS_JSON = 'application/x-amz-json-1.1';
+
+/** An error of the AWS JSON protocol, as EventBridge answers it. */
+function sendAwsError(response: ServerResponse, status: number, type: string, message: string) {
+  response
+    .writeHead(status, { 'content-type': AWS_JSON, 'x-amzn-errortype': type })
+    .end(JSON.stringify({ __type: type, message }));
+}
+
+/**
+ * `PutEvents` for the local bus, on the API's own port as the README says. A request
+ * EventBridge would refuse is a 400 (413 past the body limit) and puts nothing.
+ */
 function putEvents(options: LocalApiOptions): Route {
   return async (request, response) => {
     const body = await readBody(request);
-    const answer = options.bus.putEvents(JSON.parse(body?.toString('utf8') || '{}'));
-    send(response, 200, answer, 'application/x-amz-json-1.1');
+    if (!body) {
+      const detail = 'the request body is over 10 MB; PutEvents takes 256 KiB of entries';
+      sendAwsError(response, 413, 'ValidationException', detail);
+      return;
+    }
+    let parsed: ReturnType<typeof parsePutEventsRequest>;
+    try {
+      parsed = parsePutEventsRequest(body.toString('utf8'));
+    } catch (error) {
+      if (!(error instanceof PutEventsRequestError)) throw error;
+      sendAwsError(response, error.status, error.type, error.message);
+      return;
+    }
+    send(response, 200, options.bus.putEvents(parsed), AWS_JSON);
   };
+}
+
+/** Any other EventBridge action: the local bus has PutEvents only. */
+const unknownOperation: Route = async (request, response) => {
+  await readBody(request);
+  const target = String(request.headers['x-amz-target']);
+  sendAwsError(
+    response,
+    400,
+    'UnknownOperationException',
+    `${target} is not served locally: only AWSEvents.PutEvents`,
+  );
+};
+
+/** 421: the request was meant for another host (DNS rebinding, or a misdirected tool). */
+function sendMisdirected(request: IncomingMessage, response: ServerResponse) {
+  const message = foreignHostMessage(request.headers.host);
+  send(
+    response,
+    421,
+    {
+      type: 'https://hookline.dev/problems/misdirected-request',
+      title: 'Misdirected Request',
+      status: 421,
+      detail: message,
+      errors: [{ field: 'Host', message: 'must be localhost, *.localhost, 127.x.x.x or [::1]' }],
+    },
+    PROBLEM,
+  );
 }
 
 /** `GET /_local/bus`: what was put on the bus lately, for the admin key. */
@@ -208,8 +271,13 @@ function apiRoute(
     const event = toApiEvent(request, url, body, route);
     if (route.authorized) {
       const context = await authorize(event);
-      if (!context) {
+      // API Gateway's own answers: 401 without the header, 403 when the authorizer refuses.
+      if (context === 'missing') {
         send(response, 401, { message: 'Unauthorized' });
+        return;
+      }
+      if (context === 'refused') {
+        send(response, 403, { message: 'Forbidden' });
         return;
       }
       (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: context };
@@ -233,11 +301,9 @@ function localRoute(
   url: URL,
 ): Route | undefined {
   const method = request.method ?? 'GET';
-  const isPutEvents =
-    method === 'POST' &&
-    url.pathname === '/' &&
-    request.headers['x-amz-target'] === 'AWSEvents.PutEvents';
-  if (isPutEvents) return putEvents(options);
+  const target = String(request.headers['x-amz-target'] ?? '');
+  if (method === 'POST' && url.pathname === '/' && target.startsWith('AWSEvents.'))
+    return target === 'AWSEvents.PutEvents' ? putEvents(options) : unknownOperation;
   if (url.pathname === '/_local/bus' && method === 'GET') return localBus(options);
   const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
   if (sandboxName) return sandbox(options, sandboxName);
@@ -247,11 +313,16 @@ function localRoute(
 
 /**
  * The local API server's request listener: API Gateway for the API routes, plus PutEvents,
- * the sandbox and `/_local/bus`.
+ * the sandbox and `/_local/bus`. Only requests addressed to a loopback name are served
+ * (`./loopback`): a web page cannot reach the API or the sandbox through DNS rebinding.
  */
 export function createLocalApi(options: LocalApiOptions): RequestListener {
   const authorize = authorizing(options.authorizer);
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (!isLoopbackHost(request.headers.host)) {
+      sendMisdirected(request, response);
+      return;
+    }
     // Built from Host so sandbox URLs match what endpoints registered.
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
     const route = localRoute(options, authorize, request, url);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { eventBus, ingestRulePattern } from '#shared/bus';
+import { eventBus, ingestRulePattern, operationsBus } from '#shared/bus';
 import type { QueueName } from '#shared/queues';
 import { defaultSettings, deriveTimeouts, type HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
@@ -22,17 +23,20 @@ import { logger } from '../../lambda/adapters/logger';
 import { createAuthorizerHandler } from '../../lambda/handlers/authorizer';
 import { createDispatcherHandler } from '../../lambda/handlers/dispatcher';
 import { createIngestHandler } from '../../lambda/handlers/ingest';
+import { createKeysHandler } from '../../lambda/handlers/keys';
 import { createManagementHandler } from '../../lambda/handlers/management';
 import { createReplayHandler } from '../../lambda/handlers/replay';
 import { authorizerDependencies } from '../../lambda/wiring/authorizer';
 import type { RuntimeConfig } from '../../lambda/wiring/config';
 import { dispatcherDependencies } from '../../lambda/wiring/dispatcher';
 import { ingestDependencies } from '../../lambda/wiring/ingest';
+import { keysDependencies } from '../../lambda/wiring/keys';
 import { managementDependencies } from '../../lambda/wiring/management';
 import { apiKeyRepository, jobDependencies } from '../../lambda/wiring/repositories';
 import { createLocalApi } from './api-server';
 import { type EventPattern, LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
+import { assertLoopbackBindHost, listenOnLoopback } from './loopback';
 import { QueuePoller } from './poller';
 import { Sandbox, signatureCheck } from './sandbox';
 import { type StandIns, startStandIns } from './stand-ins';
@@ -58,6 +62,8 @@ export interface LocalHookline {
   readonly apiUrl: string;
   /** The in-process DynamoDB, e.g. for `npm run hookline -- keys create` against local mode. */
   readonly dynamoEndpoint: string;
+  /** The in-process SQS, e.g. for `aws sqs receive-message` on the DLQ of `queueUrls`. */
+  readonly sqsEndpoint: string;
   readonly apiKey: string;
   readonly dataDir: string;
   /** The SDK clients the handlers use: the bench meters what they ask of AWS. */
@@ -78,6 +84,18 @@ export interface LocalClients {
 const API_FUNCTION_TIMEOUT_MS = 30_000;
 /** One machine, no cost to reading: endpoint changes reach the dispatcher within a second. */
 const LOCAL_ENDPOINT_CACHE_MS = 1000;
+
+/**
+ * The key that stands in for KMS and the cursor secret, kept in the data dir beside the data
+ * it seals: sealed endpoint secrets open again after a restart.
+ */
+function masterKey(dataDir: string): Uint8Array {
+  const file = join(dataDir, 'master-key');
+  if (existsSync(file)) return readFileSync(file);
+  const key = randomBytes(32);
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
 
 /** Reads the admin key: given, else the one kept in the data dir, else a new one kept there. */
 function adminKey(dataDir: string, given: string | undefined): string {
@@ -101,6 +119,7 @@ export function localRuntimeConfig(
   standIns: StandIns,
   settings: HooklineSettings,
   busUrl: string,
+  localMasterKey: Uint8Array = randomBytes(32),
 ): RuntimeConfig {
   return {
     settings,
@@ -115,8 +134,9 @@ export function localRuntimeConfig(
     },
     tableName: (table) => standIns.tableNames[table],
     queueUrl: (queue) => standIns.queueUrls[queue],
-    eventBusName: () => eventBus.defaultName,
+    operationsBusName: () => operationsBus.defaultName,
     allowPrivateTargets: true,
+    localMasterKey,
     endpointCacheMs: LOCAL_ENDPOINT_CACHE_MS,
   };
 }
@@ -126,6 +146,7 @@ function localFunctions(config: RuntimeConfig) {
   return {
     ingest: createIngestHandler(ingestDependencies(config)),
     management: createManagementHandler(managementDependencies(config)),
+    keys: createKeysHandler(keysDependencies(config)),
     authorizer: createAuthorizerHandler(authorizerDependencies(config)),
     dispatcher: createDispatcherHandler(dispatcherDependencies(config)),
     replay: createReplayHandler(jobDependencies(config)),
@@ -139,6 +160,7 @@ function localBus(functions: LocalFunctions, log: (line: string) => void): Local
   return new LocalEventBus({
     busName: eventBus.defaultName,
     pattern: ingestRulePattern as unknown as EventPattern,
+    ruleless: [operationsBus.defaultName],
     target: (event) => functions.ingest(event, localContext('ingest', API_FUNCTION_TIMEOUT_MS)),
     onTargetFailure: (event, error) =>
       log(
@@ -151,23 +173,27 @@ function localBus(functions: LocalFunctions, log: (line: string) => void): Local
 function localApi(config: RuntimeConfig, functions: LocalFunctions, bus: LocalEventBus) {
   const keys = new CachedKeyLookup(apiKeyRepository(config));
   return createLocalApi({
-    handlers: { ingest: functions.ingest as never, management: functions.management },
+    handlers: {
+      ingest: functions.ingest as never,
+      management: functions.management,
+      keys: functions.keys,
+    },
     authorizer: functions.authorizer,
     bus,
     sandbox: new Sandbox(signatureCheck(config)),
     isAdminKey: async (authorization) => {
       const presented = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
-      return presented !== undefined && (await keys.scopeOf(presented)) === 'admin';
+      if (presented === undefined) return false;
+      const principal = await keys.principalOf(presented);
+      // The sandbox and the local bus log hold every tenant's deliveries: operators only.
+      return principal?.scope === 'admin' && principal.tenant === undefined;
     },
     functionTimeoutMs: API_FUNCTION_TIMEOUT_MS,
   });
 }
 
 async function listen(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => done());
-  });
+  await listenOnLoopback(server, port, host);
   // The sandbox's own URLs must match what endpoints registered, whichever host name they used.
   return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
@@ -234,6 +260,7 @@ function startPollers(
  */
 export async function startLocal(options: LocalOptions = {}): Promise<LocalHookline> {
   const log = options.log ?? ((line: string) => console.log(line));
+  assertLoopbackBindHost(options.host ?? '127.0.0.1'); // before anything listens
   const dataDir = resolve(options.dataDir ?? '.hookline');
   mkdirSync(dataDir, { recursive: true });
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as LogLevel);
@@ -243,15 +270,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   // Listening first: the dispatcher's bus client needs the API's address.
   const server = createServer();
   const apiUrl = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
-  const config = localRuntimeConfig(standIns, settings, apiUrl);
+  const config = localRuntimeConfig(standIns, settings, apiUrl, masterKey(dataDir));
   const functions = localFunctions(config);
 
   const key = adminKey(dataDir, options.apiKey);
-  await new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys')).store(
-    key,
-    'admin',
-    'local admin key',
-  );
+  const apiKeys = new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys'));
+  // Kept over a restart with the same data dir and key.
+  if (!(await apiKeys.find(key))) {
+    await apiKeys.store(key, 'admin', { description: 'local admin key' });
+  }
 
   const bus = localBus(functions, log);
   server.on('request', localApi(config, functions, bus));
@@ -261,6 +288,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   return {
     apiUrl,
     dynamoEndpoint: standIns.dynamoEndpoint,
+    sqsEndpoint: standIns.sqsEndpoint,
     apiKey: key,
     dataDir,
     clients: {

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verifySignature } from '../../lambda/domain/signing';
 import type { RuntimeConfig } from '../../lambda/wiring/config';
-import { endpointRepository, eventRepository } from '../../lambda/wiring/repositories';
+import { eventRepository } from '../../lambda/wiring/repositories';
+import { endpointRepositoryWithSecrets } from '../../lambda/wiring/secrets';
 
 /** One webhook the sandbox received, with the status it answered. */
 export interface SandboxDelivery {
@@ -96,10 +97,13 @@ export class Sandbox {
  */
 export function signatureCheck(config: RuntimeConfig): SignatureCheck {
   const events = eventRepository(config);
-  const endpoints = endpointRepository(config);
+  const endpoints = endpointRepositoryWithSecrets(config);
   return async (delivery) => {
     const webhookId = delivery.headers['webhook-id'];
-    const stored = webhookId ? await events.get(webhookId) : undefined;
+    // A publisher's own id is looked for in the default tenant only: ids are per tenant.
+    const stored = webhookId
+      ? ((await events.findGenerated(webhookId)) ?? (await events.get(webhookId, 'default')))
+      : undefined;
     if (!stored || !webhookId) return undefined;
     const timestamp = Number(delivery.headers['webhook-timestamp']);
     const header = delivery.headers['webhook-signature'] ?? '';

@@ -6,9 +6,19 @@ import { startFauxqs } from 'fauxqs';
 import { type QueueName, queueAttributes, queues } from '#shared/queues';
 import type { HooklineSettings } from '#shared/settings';
 import type { TableName } from '#shared/tables';
+import {
+  bindingLoopbackOnly,
+  LOOPBACK_ADDRESS,
+  listenOnLoopback,
+  refuseForeignHosts,
+  refuseLikeAws,
+} from './loopback';
 import { createTables, LOCAL_PREFIX, LOCAL_REGION } from './tables';
 
-/** Protocol-compatible DynamoDB and SQS servers, in this process, on loopback ports. */
+/**
+ * Protocol-compatible DynamoDB and SQS servers, in this process, on loopback ports only and
+ * answering only loopback `Host` names (see `./loopback`): they take any credentials.
+ */
 export interface StandIns {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
@@ -29,20 +39,29 @@ export async function startStandIns(
     updateTableMs: 0,
     path: join(dataDir, 'dynamodb'),
   });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  refuseForeignHosts(dynamo, refuseLikeAws);
+  await listenOnLoopback(dynamo, 0, LOOPBACK_ADDRESS);
+  const dynamoEndpoint = `http://${LOOPBACK_ADDRESS}:${(dynamo.address() as AddressInfo).port}`;
 
-  const sqsServer = await startFauxqs({
-    port: 0,
-    host: '127.0.0.1',
-    logger: false,
-    dataDir: join(dataDir, 'sqs'),
-  });
-  const queueUrls = createQueues(sqsServer, settings);
+  // fauxqs binds 0.0.0.0 whatever `host` it is given (`host` only renames its queue URLs), so
+  // its listen is kept on loopback from outside, and its request listener gets the Host check.
+  const { value: sqsServer, servers } = await bindingLoopbackOnly(() =>
+    startFauxqs({ port: 0, logger: false, dataDir: join(dataDir, 'sqs') }),
+  );
+  const sqsHttp = servers.find(
+    (server) => (server.address() as AddressInfo).port === sqsServer.port,
+  );
+  if (!sqsHttp) {
+    await sqsServer.stop();
+    throw new Error('fauxqs started no server this process could see listen: cannot guard it');
+  }
+  refuseForeignHosts(sqsHttp, refuseLikeAws);
+  const sqsEndpoint = `http://${LOOPBACK_ADDRESS}:${sqsServer.port}`;
+  const queueUrls = createQueues(sqsServer, sqsEndpoint, settings);
   const tableNames = await createTables(dynamoEndpoint);
   return {
     dynamoEndpoint,
-    sqsEndpoint: sqsServer.address,
+    sqsEndpoint,
     tableNames,
     queueUrls,
     async stop() {
@@ -58,8 +77,16 @@ type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
  * Creates the queues of `#shared/queues` with the attributes the CDK stack gives them, but
  * for local visibility timeouts (see `queueAttributes`), dead-letter queues first. `setup()`
  * is idempotent, so a restart over a persisted data dir keeps queues and messages.
+ *
+ * The URLs returned are on `endpoint`: fauxqs finds a queue by the name at the end of its URL,
+ * whatever host and port come before, and hands back the URL a queue was first created with
+ * (an old port after a restart), which would be no use to print.
  */
-function createQueues(server: Fauxqs, settings: HooklineSettings): Record<QueueName, string> {
+function createQueues(
+  server: Fauxqs,
+  endpoint: string,
+  settings: HooklineSettings,
+): Record<QueueName, string> {
   const nameOf = (queue: QueueName) => `${LOCAL_PREFIX}${queues[queue].name}`;
   const arnOf = (queue: QueueName) => `arn:aws:sqs:${LOCAL_REGION}:000000000000:${nameOf(queue)}`;
   const names = (Object.keys(queues) as QueueName[]).sort(
@@ -90,7 +117,7 @@ function createQueues(server: Fauxqs, settings: HooklineSettings): Record<QueueN
   for (const queue of names) {
     const url = created.queues.find((q) => q.name === nameOf(queue))?.url;
     if (!url) throw new Error(`local queue ${nameOf(queue)} was not created`);
-    urls[queue] = url;
+    urls[queue] = `${endpoint}${url.replace(/^https?:\/\/[^/]+/, '')}`;
   }
   return urls as Record<QueueName, string>;
 }

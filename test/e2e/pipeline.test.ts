@@ -199,14 +199,16 @@ describe('publish → store → sign → deliver, in local mode', () => {
   });
 
   it('answers 409 when an idempotency key comes back with a different body', async () => {
-    const response = await system.request('POST', '/v1/events', eventFor(5), {
+    // Same tenant as the first use of the key (keys are per tenant), another body.
+    const different = { ...eventFor(3), timestamp: '2026-01-01T00:00:00Z' };
+    const response = await system.request('POST', '/v1/events', different, {
       'idempotency-key': 'order-7781-paid',
     });
     expect(response.status).toBe(409);
     expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 
-  it('refuses requests without a valid API key with 401 problem details', async () => {
+  it('refuses requests without a key (401) or with an unknown one (403) before any function', async () => {
     const anonymous = await fetch(`${system.apiUrl}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -222,12 +224,11 @@ describe('publish → store → sign → deliver, in local mode', () => {
     );
     const health = await fetch(`${system.apiUrl}/health`);
 
-    // Without the header API Gateway itself refuses (as the local server does); a wrong key
-    // reaches the function and gets problem details.
+    // API Gateway answers both itself (as the local server does): without the header 401, and
+    // 403 when the authorizer refuses the key, so a garbage key never costs an invocation.
     expect(anonymous.status).toBe(401);
-    expect(wrongKey.status).toBe(401);
-    expect(wrongKey.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(await wrongKey.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+    expect(wrongKey.status).toBe(403);
+    expect(await wrongKey.json()).toEqual({ message: 'Forbidden' });
     expect(health.status).toBe(200);
   });
 });

@@ -1,7 +1,10 @@
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TableName } from '#shared/tables';
-import { arnOf, asArray, buildStack, ref, StackTemplate } from './synth';
+import { operationalEvents, operationsBus } from '#shared/bus';
+import { ENDPOINT_SECRETS_CONTEXT, type FunctionName, functionEnv } from '#shared/functions';
+import { type QueueDefinition, type QueueName, queues } from '#shared/queues';
+import { type TableDefinition, type TableName, tables } from '#shared/tables';
+import { arnOf, asArray, buildStack, ref, StackTemplate, type Statement } from './synth';
 
 let t: StackTemplate;
 
@@ -10,247 +13,448 @@ beforeAll(() => {
 }, 60_000);
 
 const fns = () => t.fns;
-type Fn = ReturnType<typeof fns>[keyof ReturnType<typeof fns>];
+const tableNames = Object.keys(tables) as TableName[];
+const queueNames = Object.keys(queues) as QueueName[];
 
-describe('IAM least privilege', () => {
-  const table = (name: TableName) => t.id(t.stack.storage.tables[name]);
-  const queue = (name: 'delivery' | 'dlq' | 'jobs' | 'jobsDlq') =>
-    t.id(
-      {
-        delivery: t.stack.pipeline.deliveryQueue,
-        dlq: t.stack.pipeline.deadLetterQueue,
-        jobs: t.stack.replay.jobsQueue,
-        jobsDlq: t.stack.replay.jobsDeadLetterQueue,
-      }[name],
+/** `<arn>/index/<name>`, as the grants write an index ARN. */
+const indexArn = (logicalId: string, index: string) => ({
+  'Fn::Join': ['', [arnOf(logicalId), `/index/${index}`]],
+});
+
+/**
+ * A readable name for every resource a policy may name: `table:events`,
+ * `index:events/byTenantTime` (and `index:events/*` for the wildcard `Table.grant*` adds),
+ * `queue:delivery`, `bus:operations`, `key:endpointSecrets`, `secret:cursor`, `logs:own`.
+ */
+function resourceNames(fn: IConstruct): Map<string, string> {
+  const { storage, ingress, auth, api } = t.stack;
+  const named: [string, unknown][] = [];
+  for (const name of tableNames) {
+    const id = t.id(storage.tables[name]);
+    named.push([`table:${name}`, arnOf(id)], [`index:${name}/*`, indexArn(id, '*')]);
+    const definition: TableDefinition = tables[name];
+    for (const index of definition.globalIndexes ?? [])
+      named.push([`index:${name}/${index.indexName}`, indexArn(id, index.indexName)]);
+  }
+  for (const name of queueNames) named.push([`queue:${name}`, arnOf(t.id(t.stack.queues[name]))]);
+  named.push(
+    ['bus:producers', arnOf(t.id(ingress.eventBus))],
+    ['bus:operations', arnOf(t.id(ingress.operationsBus))],
+    ['key:endpointSecrets', arnOf(t.id(storage.endpointSecretsKey))],
+    ['secret:bootstrapAdminKey', ref(t.id(auth.bootstrapAdminKey))],
+    ['secret:cursor', ref(t.id(api.cursorSecret))],
+    ['logs:own', arnOf(ownLogGroup(fn))],
+  );
+  return new Map(named.map(([name, arn]) => [JSON.stringify(arn), name]));
+}
+
+function ownLogGroup(fn: IConstruct): string {
+  const config = t.resource(fn).Properties.LoggingConfig as { LogGroup: { Ref: string } };
+  return config.LogGroup.Ref;
+}
+
+/**
+ * Every action the function's role is allowed, by resource name, sorted: the whole policy as
+ * a reviewer reads it. A resource with no name above shows as its JSON, and fails the test.
+ */
+function grantsOf(fn: { role?: IConstruct } & IConstruct): Record<string, string[]> {
+  const names = resourceNames(fn);
+  const grants: Record<string, Set<string>> = {};
+  for (const statement of t.statements(fn)) {
+    for (const resource of asArray(statement.Resource)) {
+      const name = names.get(JSON.stringify(resource)) ?? JSON.stringify(resource);
+      grants[name] ??= new Set();
+      for (const action of asArray(statement.Action)) grants[name].add(action);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(grants)
+      .map(([name, actions]) => [name, [...actions].sort()] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+/** Allow statements of every IAM policy of the template, whoever holds it. */
+const allPolicyStatements = (): Statement[] =>
+  t
+    .ofType('AWS::IAM::Policy')
+    .flatMap(
+      ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
     );
-  /** Actions on the table itself, not on its indexes. */
-  const onTable = (fn: Fn, name: TableName) => t.actionsOnArn(fn, table(name));
-  /** Actions on one index of a table (`*` for the wildcard that `Table.grant*` adds). */
-  const onIndex = (fn: Fn, name: TableName, index: string) =>
-    t.actionsOnArn(fn, table(name), `/index/${index}`);
-  const writes = [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ];
-  const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'];
+
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** What the Lambda event source mapping calls on the queue it polls. */
+const POLL = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ReceiveMessage',
+];
+
+/**
+ * Each role's whole policy, derived from the SDK calls of the adapters its wiring builds
+ * (lambda/wiring/). Sorted by resource name and action.
+ */
+const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
+  // Fan-out reads the tenant's endpoints (Query); each event is a conditional PutItem, read
+  // back (GetItem) when an idempotent retry returns it; idempotency claims are put, read,
+  // taken over and released. Its failed asynchronous invocations go to the ingest DLQ.
+  ingest: {
+    'logs:own': LOGS,
+    'queue:delivery': ['sqs:SendMessage'],
+    'queue:ingestDeadLetter': ['sqs:SendMessage'],
+    'table:apiKeys': ['dynamodb:GetItem'],
+    'table:endpoints': ['dynamodb:Query'],
+    'table:events': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    'table:idempotency': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  management: {
+    'index:deliveries/deadLetters': ['dynamodb:Query', 'dynamodb:Scan'],
+    'index:endpoints/byId': ['dynamodb:Query'],
+    'index:events/byTenantTime': ['dynamodb:Query'],
+    'key:endpointSecrets': ['kms:Decrypt', 'kms:GenerateDataKey'],
+    'logs:own': LOGS,
+    'queue:deadLetter': ['sqs:GetQueueAttributes'],
+    'queue:delivery': ['sqs:SendMessage'],
+    'queue:jobs': ['sqs:SendMessage'],
+    'secret:cursor': ['secretsmanager:GetSecretValue'],
+    'table:apiKeys': ['dynamodb:GetItem'],
+    'table:attempts': ['dynamodb:Query'],
+    'table:deliveries': ['dynamodb:Query'],
+    'table:endpoints': [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ],
+    'table:events': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    'table:idempotency': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    'table:jobs': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  },
+  keys: {
+    'logs:own': LOGS,
+    'table:apiKeys': [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+    ],
+  },
+  dispatcher: {
+    'bus:operations': ['events:PutEvents'],
+    'key:endpointSecrets': ['kms:Decrypt'],
+    'logs:own': LOGS,
+    'queue:deadLetter': ['sqs:SendMessage'],
+    'queue:delivery': POLL,
+    'table:attempts': ['dynamodb:BatchWriteItem'],
+    'table:deliveries': ['dynamodb:UpdateItem'],
+    'table:endpointState': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    'table:endpoints': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  },
+  replay: {
+    'index:events/byTenantTime': ['dynamodb:Query'],
+    'logs:own': LOGS,
+    'queue:deadLetter': ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'],
+    'queue:delivery': ['sqs:SendMessage'],
+    'queue:jobs': [...POLL, 'sqs:SendMessage'],
+    'table:deliveries': ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+    'table:endpoints': ['dynamodb:GetItem'],
+    'table:events': ['dynamodb:BatchGetItem'],
+    'table:jobs': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  },
+  authorizer: {
+    'logs:own': LOGS,
+    'secret:bootstrapAdminKey': ['secretsmanager:GetSecretValue'],
+    'table:apiKeys': ['dynamodb:GetItem'],
+  },
+};
+
+describe('IAM: exactly the calls each function makes', () => {
+  it.each(Object.keys(EXPECTED) as FunctionName[])('%s', (name) => {
+    // Prepare
+    const fn = fns()[name];
+
+    // Act
+    const grants = grantsOf(fn);
+
+    // Assess
+    expect(grants).toEqual(EXPECTED[name]);
+  });
 
   it('attaches no managed policy and allows no wildcard action or resource', () => {
     for (const [, role] of t.ofType('AWS::IAM::Role'))
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    for (const fn of Object.values(fns())) {
-      for (const statement of t.statements(fn)) {
-        expect(asArray(statement.Action).filter((a) => a.endsWith('*'))).toEqual([]);
-        expect(asArray(statement.Resource)).not.toContain('*');
-      }
+    for (const statement of allPolicyStatements()) {
+      expect(asArray(statement.Action).filter((a) => a.includes('*'))).toEqual([]);
+      expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|\/\*"/);
     }
   });
 
-  it('lets ingest read endpoints and keys by key only, and touch no delivery state', () => {
-    const { ingest } = fns();
-    const endpoints = t.actionsOn(ingest, table('endpoints'));
-    expect(endpoints).toContain('dynamodb:Query');
-    expect(endpoints).not.toContain('dynamodb:Scan');
-    for (const action of writes) {
-      expect(endpoints).not.toContain(action);
-      expect(t.actionsOn(ingest, table('apiKeys'))).not.toContain(action);
+  it('allows no stream action anywhere, and no Scan of the event log, by any role', () => {
+    // Prepare: the events table and each of its indexes.
+    const events = t.id(t.stack.storage.tables.events);
+    const statements = allPolicyStatements();
+
+    // Act
+    const actions = statements.flatMap((statement) => asArray(statement.Action));
+    const scansOfEvents = statements.filter(
+      (statement) =>
+        asArray(statement.Action).includes('dynamodb:Scan') &&
+        JSON.stringify(statement.Resource).includes(`"${events}"`),
+    );
+
+    // Assess
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => /^dynamodb:.*Stream/i.test(action))).toEqual([]);
+    expect(scansOfEvents).toEqual([]);
+  });
+
+  it('lets only the keys function write the api-keys table', () => {
+    // Prepare
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+    // Act
+    const writers = (Object.keys(EXPECTED) as FunctionName[]).filter((name) =>
+      (grantsOf(fns()[name])['table:apiKeys'] ?? []).some((action) =>
+        [...writes, 'dynamodb:BatchWriteItem'].includes(action),
+      ),
+    );
+
+    // Assess: management, which tenant-scoped keys reach, only looks keys up.
+    expect(writers).toEqual(['keys']);
+    expect(grantsOf(fns().management)['table:apiKeys']).toEqual(['dynamodb:GetItem']);
+  });
+
+  it('binds every use of the endpoint secrets key to its encryption context', () => {
+    // Prepare
+    const key = t.id(t.stack.storage.endpointSecretsKey);
+
+    // Act
+    const onKey = allPolicyStatements().filter((statement) =>
+      JSON.stringify(statement.Resource).includes(`"${key}"`),
+    );
+
+    // Assess: the dispatcher unwraps, management also makes data keys; nobody else.
+    expect(onKey).toHaveLength(2);
+    for (const statement of onKey) {
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'kms:EncryptionContext:purpose': ENDPOINT_SECRETS_CONTEXT.purpose },
+      });
     }
-    expect(t.actionsOn(ingest, table('events'))).toContain('dynamodb:PutItem');
-    expect(t.actionsOn(ingest, table('idempotency'))).toContain('dynamodb:PutItem');
-    expect(t.actionsOn(ingest, table('deliveries')).size).toBe(0);
-    expect(t.actionsOn(ingest, table('attempts')).size).toBe(0);
-    expect(t.actionsOn(ingest, t.id(t.stack.pipeline.deliveryQueue))).toContain('sqs:SendMessage');
+    expect(ENDPOINT_SECRETS_CONTEXT.purpose).toBe('hookline-endpoint-secrets');
   });
 
-  it('lets the dispatcher consume its queue, dead-letter, publish events and only update endpoints', () => {
-    const { dispatcher } = fns();
-    const endpoints = t.actionsOn(dispatcher, table('endpoints'));
-    expect([...endpoints].filter((a) => writes.includes(a))).toEqual(['dynamodb:UpdateItem']);
-    expect(t.actionsOn(dispatcher, table('apiKeys')).size).toBe(0);
-    expect(t.actionsOn(dispatcher, table('idempotency')).size).toBe(0);
-    expect(t.actionsOn(dispatcher, t.id(t.stack.pipeline.deliveryQueue))).toContain(
-      'sqs:ChangeMessageVisibility',
+  it('lets the dispatcher put events of source hookline only, on the operations bus only', () => {
+    // Prepare
+    const producers = t.id(t.stack.ingress.eventBus);
+    const operations = t.id(t.stack.ingress.operationsBus);
+
+    // Act
+    const putEvents = allPolicyStatements().filter((statement) =>
+      asArray(statement.Action).some((action) => action.startsWith('events:')),
     );
-    expect(t.actionsOn(dispatcher, t.id(t.stack.pipeline.deadLetterQueue))).toContain(
-      'sqs:SendMessage',
-    );
-    expect(t.actionsOn(dispatcher, t.id(t.stack.ingress.eventBus))).toEqual(
-      new Set(['events:PutEvents']),
-    );
+
+    // Assess: one statement, the dispatcher's; nothing of Hookline puts on the producers' bus.
+    expect(putEvents).toHaveLength(1);
+    expect(putEvents[0]).toMatchObject({
+      Action: 'events:PutEvents',
+      Resource: arnOf(operations),
+      Condition: { StringEquals: { 'events:source': operationalEvents.source } },
+    });
+    expect(t.statements(fns().dispatcher)).toContainEqual(putEvents[0]);
+    expect(JSON.stringify(allPolicyStatements())).not.toContain(`"${producers}"`);
   });
 
-  it('grants index access only by exact index ARN, but for the endpoints byId wildcard', () => {
-    for (const fn of Object.values(fns())) {
-      for (const statement of t.statements(fn)) {
-        for (const resource of asArray(statement.Resource)) {
-          const text = JSON.stringify(resource);
-          if (!text.includes('/index/')) continue;
-          if (text.includes('/index/*')) expect(text).toContain(`"${table('endpoints')}"`);
-          else expect(text).toMatch(/"\/index\/(byId|byTenantTime|deadLetters)"/);
-        }
-      }
-    }
-  });
-
-  it('keeps ingest and the dispatcher off the events and deliveries indexes', () => {
-    const { ingest, dispatcher } = fns();
-    for (const fn of [ingest, dispatcher]) {
-      for (const name of ['events', 'deliveries'] as const) {
-        for (const index of ['*', 'byTenantTime', 'deadLetters'])
-          expect(onIndex(fn, name, index).size).toBe(0);
-      }
-    }
-    expect(onTable(ingest, 'events')).toContain('dynamodb:PutItem');
-    expect(onTable(dispatcher, 'deliveries')).toContain('dynamodb:UpdateItem');
-  });
-
-  it('keeps ingest away from jobs, endpoint state and the replay queues', () => {
-    const { ingest } = fns();
-    for (const name of ['jobs', 'endpointState'] as const)
-      expect(t.actionsOn(ingest, table(name)).size).toBe(0);
-    for (const name of ['dlq', 'jobs', 'jobsDlq'] as const)
-      expect(t.actionsOn(ingest, queue(name)).size).toBe(0);
-  });
-
-  it('lets the dispatcher keep endpoint state, and stay out of jobs', () => {
-    const { dispatcher } = fns();
-    const state = onTable(dispatcher, 'endpointState');
-    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'])
-      expect(state).toContain(action);
-    expect(t.actionsOn(dispatcher, table('jobs')).size).toBe(0);
-    expect(t.actionsOn(dispatcher, table('events')).size).toBe(0);
-    expect(t.actionsOn(dispatcher, queue('jobs')).size).toBe(0);
-    expect(t.actionsOn(dispatcher, queue('jobsDlq')).size).toBe(0);
-  });
-
-  it('lets management claim job idempotency keys and read the DLQ depth, not its messages', () => {
-    const { management } = fns();
-    expect(t.actionsOn(management, table('idempotency'))).toContain('dynamodb:PutItem');
-    expect(t.actionsOn(management, t.id(t.stack.ingress.eventBus)).size).toBe(0);
-    expect(t.actionsOn(management, table('apiKeys'))).toContain('dynamodb:PutItem');
-    const dlq = t.actionsOn(management, t.id(t.stack.pipeline.deadLetterQueue));
-    expect([...dlq]).toEqual(['sqs:GetQueueAttributes']);
-  });
-
-  it('lets management start jobs and read the new indexes, scanning only dead letters', () => {
-    const { management } = fns();
-    const jobs = onTable(management, 'jobs');
-    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'])
-      expect(jobs).toContain(action);
-    expect(t.actionsOnArn(management, queue('jobs'))).toContain('sqs:SendMessage');
-    for (const action of consume)
-      expect(t.actionsOn(management, queue('jobs'))).not.toContain(action);
-    expect(t.actionsOn(management, queue('jobsDlq')).size).toBe(0);
-    expect(onIndex(management, 'events', 'byTenantTime')).toEqual(new Set(['dynamodb:Query']));
-    expect(onIndex(management, 'deliveries', 'deadLetters')).toEqual(
-      new Set(['dynamodb:Query', 'dynamodb:Scan']),
-    );
-    expect(onIndex(management, 'events', '*').size).toBe(0);
-    expect(onIndex(management, 'deliveries', '*').size).toBe(0);
-  });
-
-  it('lets management only read attempts and endpoint state', () => {
-    const { management } = fns();
-    for (const name of ['attempts', 'endpointState'] as const) {
-      const actions = t.actionsOn(management, table(name));
-      expect(actions).toContain('dynamodb:Query');
-      expect(actions).not.toContain('dynamodb:Scan');
-      for (const action of writes) expect(actions).not.toContain(action);
-    }
-  });
-
-  it('lets replay read events by tenant and time, never write or scan them', () => {
-    const { replay } = fns();
-    const events = onTable(replay, 'events');
-    expect(events).toContain('dynamodb:GetItem');
-    expect(events).not.toContain('dynamodb:Scan');
-    for (const action of writes) expect(events).not.toContain(action);
-    expect(onIndex(replay, 'events', 'byTenantTime')).toEqual(new Set(['dynamodb:Query']));
-    expect(onIndex(replay, 'events', '*').size).toBe(0);
-  });
-
-  it('lets replay requeue deliveries and find dead letters on their index', () => {
-    const { replay } = fns();
-    const deliveries = onTable(replay, 'deliveries');
-    for (const action of ['dynamodb:Query', 'dynamodb:UpdateItem'])
-      expect(deliveries).toContain(action);
-    expect(onIndex(replay, 'deliveries', 'deadLetters')).toEqual(
-      new Set(['dynamodb:Query', 'dynamodb:Scan']),
-    );
-    expect(onIndex(replay, 'deliveries', '*').size).toBe(0);
-    const jobs = onTable(replay, 'jobs');
-    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
-      expect(jobs).toContain(action);
-  });
-
-  it('lets replay read endpoints by key only and touch nothing else in storage', () => {
-    const { replay } = fns();
-    const endpoints = t.actionsOn(replay, table('endpoints'));
-    expect(endpoints).toContain('dynamodb:Query');
-    expect(endpoints).not.toContain('dynamodb:Scan');
-    for (const action of writes) expect(endpoints).not.toContain(action);
-    for (const name of ['apiKeys', 'idempotency', 'attempts', 'endpointState'] as const)
-      expect(t.actionsOn(replay, table(name)).size, name).toBe(0);
-    expect(t.actionsOn(replay, t.id(t.stack.ingress.eventBus)).size).toBe(0);
-  });
-
-  it('lets replay enqueue deliveries and job pages, and move dead letters out of the DLQ', () => {
-    const { replay } = fns();
-    expect(t.actionsOnArn(replay, queue('delivery'))).toContain('sqs:SendMessage');
-    for (const action of consume)
-      expect(t.actionsOnArn(replay, queue('delivery'))).not.toContain(action);
-    const dlq = t.actionsOnArn(replay, queue('dlq'));
-    for (const action of [...consume, 'sqs:SendMessage']) expect(dlq).toContain(action);
-    // The event source consumes job pages; continuation pages are sent by the function.
-    const jobs = t.actionsOnArn(replay, queue('jobs'));
-    for (const action of [...consume, 'sqs:SendMessage']) expect(jobs).toContain(action);
-    expect(t.actionsOn(replay, queue('jobsDlq')).size).toBe(0);
+  it('gives no other statement a condition', () => {
+    const conditioned = allPolicyStatements().filter((s) => s.Condition !== undefined);
+    // The two key statements and the PutEvents one.
+    expect(conditioned).toHaveLength(3);
   });
 });
 
-describe('IAM least privilege of the API key authorizer', () => {
-  const secretId = () => t.id(t.stack.auth.bootstrapAdminKey);
-  const apiKeys = () => t.id(t.stack.storage.tables.apiKeys);
+describe('environment matches grants', () => {
+  it.each(Object.keys(EXPECTED) as FunctionName[])(
+    '%s is told of exactly the tables and queues it may use',
+    (name) => {
+      // Prepare
+      const fn = fns()[name];
+      const grants = grantsOf(fn);
+      const environment = t.environment(fn);
 
-  it('lets the authorizer read the bootstrap key and get api keys, and nothing else', () => {
-    const { authorizer } = fns();
-    expect(t.actionsOn(authorizer, secretId())).toEqual(new Set(['secretsmanager:GetSecretValue']));
-    expect(t.actionsOnArn(authorizer, apiKeys())).toEqual(new Set(['dynamodb:GetItem']));
-    const logGroup = (
-      t.resource(authorizer).Properties.LoggingConfig as { LogGroup: { Ref: string } }
-    ).LogGroup.Ref;
-    // Every statement: the secret, the api-keys table (not its indexes), or its own log group.
-    const allowed = [ref(secretId()), arnOf(apiKeys()), arnOf(logGroup)].map((r) =>
-      JSON.stringify(r),
+      // Act: tables granted (on the table or an index), queues granted that have a URL.
+      const grantedTables = tableNames.filter((table) =>
+        Object.keys(grants).some((r) => r === `table:${table}` || r.startsWith(`index:${table}/`)),
+      );
+      const grantedQueues = queueNames.filter(
+        (queue) =>
+          grants[`queue:${queue}`] !== undefined &&
+          (queues[queue] as QueueDefinition).envVar !== undefined,
+      );
+      const toldTables = tableNames.filter((table) => tables[table].envVar in environment);
+      const toldQueues = queueNames.filter((queue) => {
+        const envVar = (queues[queue] as QueueDefinition).envVar;
+        return envVar !== undefined && envVar in environment;
+      });
+
+      // Assess
+      expect(toldTables).toEqual(grantedTables);
+      expect(toldQueues).toEqual(grantedQueues);
+      expect(functionEnv.endpointSecretsKeyArn in environment).toBe(
+        grants['key:endpointSecrets'] !== undefined,
+      );
+      expect(functionEnv.cursorSecretArn in environment).toBe(
+        grants['secret:cursor'] !== undefined,
+      );
+      expect(operationsBus.envVar in environment).toBe(grants['bus:operations'] !== undefined);
+    },
+  );
+});
+
+describe('queue policies: only Hookline sends', () => {
+  const queuePolicy = (name: QueueName): Statement[] => {
+    const id = t.id(t.stack.queues[name]);
+    const found = t
+      .ofType('AWS::SQS::QueuePolicy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Queues) === JSON.stringify([ref(id)]));
+    expect(found).toHaveLength(1);
+    const document = found[0]?.[1].Properties.PolicyDocument as { Statement: Statement[] };
+    return document.Statement;
+  };
+  const roleArn = (name: FunctionName) => arnOf(t.id(fns()[name].role as IConstruct));
+  /** The functions whose roles are allowed sqs:SendMessage on the queue. */
+  const sendersOf = (queue: QueueName) =>
+    (Object.keys(EXPECTED) as FunctionName[]).filter((name) =>
+      grantsOf(fns()[name])[`queue:${queue}`]?.includes('sqs:SendMessage'),
     );
-    for (const statement of t.statements(authorizer)) {
-      for (const resource of asArray(statement.Resource))
-        expect(allowed).toContain(JSON.stringify(resource));
-    }
-    const actions = t.statements(authorizer).flatMap((statement) => asArray(statement.Action));
-    expect(actions.sort()).toEqual([
-      'dynamodb:GetItem',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'secretsmanager:GetSecretValue',
+
+  it('denies SendMessage on the delivery queue to every role but ingest, management and replay', () => {
+    // Prepare
+    const statements = queuePolicy('delivery');
+    const arn = arnOf(t.id(t.stack.pipeline.deliveryQueue));
+
+    // Act
+    const deny = statements.find((s) => s.Effect === 'Deny' && s.Action === 'sqs:SendMessage');
+
+    // Assess
+    expect(deny).toEqual({
+      Sid: 'OnlyHooklineRolesSend',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:SendMessage',
+      Resource: arn,
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [roleArn('ingest'), roleArn('management'), roleArn('replay')],
+        },
+        BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    });
+    // Nothing is allowed by the queue policy; the TLS-only statement stays.
+    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([]);
+    expect(statements).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:*',
+      Resource: arn,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+  });
+
+  it.each(queueNames)('admits on %s exactly the roles allowed to send to it', (queue) => {
+    // Prepare
+    const senders = sendersOf(queue);
+
+    // Act
+    const deny = queuePolicy(queue).find((s) => s.Sid === 'OnlyHooklineRolesSend');
+
+    // Assess: the Deny spares the senders and no one else (all principals when none).
+    expect(deny?.Effect).toBe('Deny');
+    expect(deny?.Condition?.ArnNotEquals).toEqual(
+      senders.length === 0 ? undefined : { 'aws:PrincipalArn': senders.map(roleArn) },
+    );
+  });
+
+  it('has the senders a reviewer expects on each queue', () => {
+    expect(Object.fromEntries(queueNames.map((queue) => [queue, sendersOf(queue)]))).toEqual({
+      delivery: ['ingest', 'management', 'replay'],
+      deadLetter: ['dispatcher'],
+      jobs: ['management', 'replay'],
+      jobsDeadLetter: [],
+      ingestDeadLetter: ['ingest'],
+    });
+  });
+
+  it('still lets EventBridge dead-letter the ingest rule into the ingest DLQ', () => {
+    const allows = queuePolicy('ingestDeadLetter').filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': arnOf(t.id(t.stack.ingress.rule)) } },
+      }),
+    ]);
+  });
+});
+
+describe('operations bus policy', () => {
+  it('denies PutEvents to every principal but the dispatcher role', () => {
+    // Prepare
+    const bus = t.id(t.stack.ingress.operationsBus);
+
+    // Act
+    const policies = t
+      .ofType('AWS::Events::EventBusPolicy')
+      .map(([, policy]) => policy.Properties)
+      .filter((p) => JSON.stringify(p.EventBusName) === JSON.stringify(ref(bus)));
+
+    // Assess
+    expect(policies).toEqual([
+      {
+        EventBusName: ref(bus),
+        StatementId: 'cdk-OnlyHooklineRolesPutEvents',
+        Statement: {
+          Sid: 'cdk-OnlyHooklineRolesPutEvents',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'events:PutEvents',
+          Resource: arnOf(bus),
+          Condition: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': [arnOf(t.id(fns().dispatcher.role as IConstruct))],
+            },
+          },
+        },
+      },
     ]);
   });
 
-  it('lets no other role read the bootstrap key, nor any role other secrets', () => {
-    const authorizerRole = t.id(fns().authorizer.role as IConstruct);
-    for (const [, policy] of t.ofType('AWS::IAM::Policy')) {
-      const document = JSON.stringify(policy.Properties.PolicyDocument);
-      if (JSON.stringify(policy.Properties.Roles) === JSON.stringify([ref(authorizerRole)])) {
-        continue;
-      }
-      expect(document).not.toContain(`"${secretId()}"`);
-      expect(document).not.toContain('secretsmanager:');
-    }
-    for (const [name, fn] of Object.entries(fns())) {
-      if (name === 'authorizer') continue;
-      expect(t.actionsOn(fn, secretId()).size, name).toBe(0);
-    }
+  it("leaves the producers' bus without a policy: its access is the producers' IAM", () => {
+    const bus = ref(t.id(t.stack.ingress.eventBus));
+    const policies = t
+      .ofType('AWS::Events::EventBusPolicy')
+      .filter(([, p]) => JSON.stringify(p.Properties.EventBusName) === JSON.stringify(bus));
+    expect(policies).toEqual([]);
+  });
+});
+
+describe('secrets', () => {
+  it('lets the authorizer alone read the bootstrap key, and management alone the cursor key', () => {
+    // Prepare
+    const readers = (secret: string) =>
+      (Object.keys(EXPECTED) as FunctionName[]).filter((name) => grantsOf(fns()[name])[secret]);
+
+    // Act
+    const secretActions = allPolicyStatements()
+      .flatMap((statement) => asArray(statement.Action))
+      .filter((action) => action.startsWith('secretsmanager:'));
+
+    // Assess
+    expect(readers('secret:bootstrapAdminKey')).toEqual(['authorizer']);
+    expect(readers('secret:cursor')).toEqual(['management']);
+    expect(secretActions).toEqual([
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:GetSecretValue',
+    ]);
     expect(t.ofType('AWS::SecretsManager::ResourcePolicy')).toHaveLength(0);
   });
 });
@@ -261,6 +465,7 @@ describe('outputs', () => {
     const outputs = t.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(t.id(stack.api.httpApi));
     expect(outputs.EventBusName?.Value).toEqual(ref(t.id(stack.ingress.eventBus)));
+    expect(outputs.OperationsBusName?.Value).toEqual(ref(t.id(stack.ingress.operationsBus)));
     expect(outputs.DeliveryQueueUrl?.Value).toEqual(ref(t.id(stack.pipeline.deliveryQueue)));
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual(ref(t.id(stack.pipeline.deadLetterQueue)));
     expect(outputs.JobsQueueUrl?.Value).toEqual(ref(t.id(stack.replay.jobsQueue)));

@@ -36,7 +36,20 @@ const DEPLOYED: Readonly<Record<string, string>> = {
   AuthAuthorizerLogGroup6F66B229: 'AWS::Logs::LogGroup',
 };
 
-const STATEFUL_TYPES = new Set(Object.values(DEPLOYED));
+/**
+ * Stateful resources added since (issue 9), pinned from their first deploy on: the key that
+ * seals every endpoint secret (a new key could not decrypt them), the cursor signing secret,
+ * the operations bus users put rules on, and the keys function's log group.
+ */
+const ADDED: Readonly<Record<string, string>> = {
+  StorageEndpointSecretsKey5EE44B00: 'AWS::KMS::Key',
+  ApiCursorSecretC1B03EE8: 'AWS::SecretsManager::Secret',
+  IngressOperationsBus4B04CC2E: 'AWS::Events::EventBus',
+  ApiKeysLogGroupAE36368A: 'AWS::Logs::LogGroup',
+};
+
+const PINNED: Readonly<Record<string, string>> = { ...DEPLOYED, ...ADDED };
+const STATEFUL_TYPES = new Set(Object.values(PINNED));
 
 let template: StackTemplate;
 
@@ -49,10 +62,19 @@ describe('a deployed stack updates in place', () => {
     expect(template.resources[logicalId]?.Type).toBe(type);
   });
 
+  it.each(Object.entries(ADDED))('keeps %s (%s), added by issue 9', (logicalId, type) => {
+    expect(template.resources[logicalId]?.Type).toBe(type);
+  });
+
+  it('pins the 25 deployed resources and the 4 added ones', () => {
+    expect(Object.keys(DEPLOYED)).toHaveLength(25);
+    expect(Object.keys(ADDED)).toHaveLength(4);
+  });
+
   it('lists every stateful resource of the template, so a new one is guarded from the start', () => {
     const stateful = Object.entries(template.resources)
       .filter(([, resource]) => STATEFUL_TYPES.has(resource.Type))
       .map(([logicalId]) => logicalId);
-    expect(stateful.sort()).toEqual(Object.keys(DEPLOYED).sort());
+    expect(stateful.sort()).toEqual(Object.keys(PINNED).sort());
   });
 });

@@ -105,8 +105,8 @@ describe('alarm topic', () => {
 
 describe('alarms', () => {
   it('every one notifies the topic on ALARM and on OK', () => {
-    // 3 per endpoint, 3 dead-letter queues, the oldest delivery, errors and throttles × 5.
-    expect(alarms(t)).toHaveLength(3 + 3 + 1 + 2 * 5);
+    // 3 per endpoint, 3 dead-letter queues, the oldest delivery, errors and throttles × 6.
+    expect(alarms(t)).toHaveLength(3 + 3 + 1 + 2 * 6);
     expect(t.stack.monitoring.alarms).toHaveLength(alarms(t).length);
     for (const [id, alarm] of alarms(t)) {
       expect(alarm.Properties.AlarmActions, id).toEqual([topicRef(t)]);

@@ -121,6 +121,8 @@ describe('resolveSettings', () => {
     [{ deliveryTimeoutSeconds: 895 }, /above Lambda's 900 s/],
     [{ maxAttempts: 40, retrySchedule: ['12h'] }, /beyond the delivery queue's 14-day retention/],
     [{ eventBusName: 'default' }, /eventBusName: must not be "default"/],
+    // The operations bus adds `-operations` (11 characters) within EventBridge's 256.
+    [{ eventBusName: 'b'.repeat(246) }, /eventBusName: must be 1-245 characters/],
     [{ secretRotationGraceHours: 1.5 }, /must be an integer/],
     [{ circuitBreakerThreshold: 0 }, /circuitBreakerThreshold: must be between 1 and 100/],
     [{ circuitBreakerThreshold: 101 }, /circuitBreakerThreshold: must be between 1 and 100/],
@@ -198,7 +200,7 @@ describe('a context override', () => {
         AUTO_DISABLE_AFTER_SECONDS: '7200',
       });
     }
-    expect(t.stack.functions).toHaveLength(5);
+    expect(t.stack.functions).toHaveLength(6);
   });
 
   it('reaches the derived timeouts, batch size, redrive count, bus name and log retention', () => {
@@ -216,6 +218,7 @@ describe('a context override', () => {
     });
     t.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25 });
     expect(t.resource(ingress.eventBus).Properties.Name).toBe('acme-webhooks');
+    expect(t.resource(ingress.operationsBus).Properties.Name).toBe('acme-webhooks-operations');
     for (const [, logGroup] of t.ofType('AWS::Logs::LogGroup')) {
       expect(logGroup.Properties.RetentionInDays).toBe(7);
     }

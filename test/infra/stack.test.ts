@@ -1,11 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZER_CACHE_SECONDS, apiRoutes } from '#shared/api';
-import { eventBus, ingestRulePattern } from '#shared/bus';
-import { queues } from '#shared/queues';
+import { eventBus, ingestRulePattern, operationsBus } from '#shared/bus';
+import { functionEnv } from '#shared/functions';
+import { type QueueDefinition, queues } from '#shared/queues';
 import { deriveTimeouts, settingsEnvironment } from '#shared/settings';
 import { type TableDefinition, type TableName, tables } from '#shared/tables';
 import { BOOTSTRAP_ADMIN_KEY_SECRET_ENV } from '../../lib/constructs/auth';
+import { FUNCTION_STORAGE } from '../../lib/hookline-stack';
 import { arnOf, buildStack, ref, StackTemplate } from './synth';
 
 // One synth takes seconds: every assertion below shares these templates.
@@ -138,6 +140,26 @@ describe('storage', () => {
     },
   );
 
+  it('seals endpoint secrets under a rotated customer key with an alias, kept like the tables', () => {
+    // Prepare
+    const key = t.stack.storage.endpointSecretsKey;
+
+    // Act
+    const resource = t.resource(key);
+    const aliases = t.ofType('AWS::KMS::Alias').map(([, alias]) => alias.Properties);
+
+    // Assess
+    expect(resource.Properties.EnableKeyRotation).toBe(true);
+    expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(unprotected.resource(unprotected.stack.storage.endpointSecretsKey)).toMatchObject({
+      DeletionPolicy: 'Delete',
+    });
+    expect(aliases).toContainEqual({
+      AliasName: 'alias/Hookline/endpoint-secrets',
+      TargetKeyId: arnOf(t.id(key)),
+    });
+  });
+
   it('keeps endpoint state and jobs by key, expiring by expiresAt', () => {
     const { endpointState, jobs } = t.stack.storage.tables;
     expect(t.resource(endpointState).Properties).toMatchObject({
@@ -232,9 +254,9 @@ describe('queues', () => {
 });
 
 describe('functions', () => {
-  const names = ['ingest', 'management', 'dispatcher', 'replay', 'authorizer'] as const;
+  const names = ['ingest', 'management', 'keys', 'dispatcher', 'replay', 'authorizer'] as const;
 
-  it('are exactly these five', () => {
+  it('are exactly these six', () => {
     expect(t.ofType('AWS::Lambda::Function')).toHaveLength(names.length);
     expect(t.stack.functions).toHaveLength(names.length);
   });
@@ -255,40 +277,70 @@ describe('functions', () => {
     });
   });
 
-  it.each(names)(
-    '%s gets every table, queue, the bus and the settings in its environment',
-    (name) => {
-      const { stack } = t;
-      const expected: Record<string, unknown> = {
-        ...settingsEnvironment(t.settings),
-        ALLOW_PRIVATE_TARGETS: 'false',
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'hookline',
-        POWERTOOLS_METRICS_NAMESPACE: 'Hookline',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        [queues.delivery.envVar]: ref(t.id(stack.pipeline.deliveryQueue)),
-        [queues.deadLetter.envVar]: ref(t.id(stack.pipeline.deadLetterQueue)),
-        [queues.jobs.envVar]: ref(t.id(stack.replay.jobsQueue)),
-        [queues.jobsDeadLetter.envVar]: ref(t.id(stack.replay.jobsDeadLetterQueue)),
-        [eventBus.envVar]: ref(t.id(stack.ingress.eventBus)),
-      };
-      for (const table of tableNames)
-        expected[tables[table].envVar] = ref(t.id(stack.storage.tables[table]));
-      // Only the authorizer learns where the bootstrap admin key is.
-      if (name === 'authorizer')
-        expected[BOOTSTRAP_ADMIN_KEY_SECRET_ENV] = ref(t.id(stack.auth.bootstrapAdminKey));
-      const environment = t.environment(fns()[name]);
-      expect(environment).toEqual(expected);
-      // Every queue functions use, and the circuit breaker settings at their default values.
-      for (const queue of Object.values(queues)) {
-        if ('envVar' in queue) expect(environment).toHaveProperty(queue.envVar);
-      }
-      expect(environment).toMatchObject({
-        CIRCUIT_BREAKER_THRESHOLD: '5',
-        CIRCUIT_BREAKER_COOLDOWN_SECONDS: '30',
-      });
-    },
-  );
+  it.each(names)('%s is told the settings and only the tables and queues it uses', (name) => {
+    // Prepare: what every function gets, then the storage it uses and what it alone needs.
+    const { stack } = t;
+    const uses = FUNCTION_STORAGE[name];
+    const expected: Record<string, unknown> = {
+      ...settingsEnvironment(t.settings),
+      ALLOW_PRIVATE_TARGETS: 'false',
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'hookline',
+      POWERTOOLS_METRICS_NAMESPACE: 'Hookline',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    for (const table of uses.tables)
+      expected[tables[table].envVar] = ref(t.id(stack.storage.tables[table]));
+    for (const queue of uses.queues) {
+      const envVar = (queues[queue] as QueueDefinition).envVar;
+      if (envVar) expected[envVar] = ref(t.id(stack.queues[queue]));
+    }
+    const keyArn = arnOf(t.id(stack.storage.endpointSecretsKey));
+    const extra: Partial<Record<(typeof names)[number], Record<string, unknown>>> = {
+      authorizer: { [BOOTSTRAP_ADMIN_KEY_SECRET_ENV]: ref(t.id(stack.auth.bootstrapAdminKey)) },
+      management: {
+        [functionEnv.endpointSecretsKeyArn]: keyArn,
+        [functionEnv.cursorSecretArn]: ref(t.id(stack.api.cursorSecret)),
+      },
+      dispatcher: {
+        [functionEnv.endpointSecretsKeyArn]: keyArn,
+        [operationsBus.envVar]: ref(t.id(stack.ingress.operationsBus)),
+      },
+    };
+
+    // Act
+    const environment = t.environment(fns()[name]);
+
+    // Assess: exactly that; no function is told the producers' bus any more.
+    expect(environment).toEqual({ ...expected, ...extra[name] });
+    expect(environment).not.toHaveProperty(eventBus.envVar);
+    expect(environment).toMatchObject({
+      CIRCUIT_BREAKER_THRESHOLD: '5',
+      CIRCUIT_BREAKER_COOLDOWN_SECONDS: '30',
+    });
+  });
+
+  it('tells each function the tables and queues its adapters build, and no more', () => {
+    // The runtime reads a table name or queue URL when an adapter is first built
+    // (lambda/wiring/): these lists are what each function's wiring builds.
+    expect(FUNCTION_STORAGE).toEqual({
+      ingest: { tables: ['endpoints', 'events', 'idempotency', 'apiKeys'], queues: ['delivery'] },
+      management: {
+        tables: ['endpoints', 'events', 'deliveries', 'attempts', 'jobs', 'idempotency', 'apiKeys'],
+        queues: ['delivery', 'deadLetter', 'jobs'],
+      },
+      keys: { tables: ['apiKeys'], queues: [] },
+      dispatcher: {
+        tables: ['endpoints', 'deliveries', 'attempts', 'endpointState'],
+        queues: ['delivery', 'deadLetter'],
+      },
+      replay: {
+        tables: ['jobs', 'events', 'endpoints', 'deliveries'],
+        queues: ['delivery', 'deadLetter', 'jobs'],
+      },
+      authorizer: { tables: ['apiKeys'], queues: [] },
+    });
+  });
 
   it('keeps the timeouts consistent', () => {
     const timeout = (fn: keyof ReturnType<typeof fns>) =>
@@ -303,6 +355,7 @@ describe('functions', () => {
     // API Gateway gives up on an integration after 30 s.
     expect(timeout('ingest')).toBeLessThan(30);
     expect(timeout('management')).toBeLessThan(30);
+    expect(timeout('keys')).toBeLessThan(30);
     // Every uncached request waits for the authorizer.
     expect(timeout('authorizer')).toBe(5);
   });
@@ -413,12 +466,33 @@ describe('HTTP API', () => {
       expect(found, `${route.method} ${route.path}`).toBeDefined();
       const integrationId =
         JSON.stringify(found?.[1].Properties.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
-      const target = route.target === 'ingest' ? fns().ingest : fns().management;
+      const target = fns()[route.target];
       expect(t.resources[integrationId]?.Properties).toMatchObject({
         IntegrationType: 'AWS_PROXY',
         IntegrationUri: arnOf(t.id(target)),
         PayloadFormatVersion: '2.0',
       });
+    }
+  });
+
+  it('serves the API keys from the keys function, matched before the management catch-all', () => {
+    // Prepare
+    const keyRoutes = apiRoutes.filter((route) => route.target === 'keys');
+
+    // Act
+    const order = apiRoutes.map((route) => `${route.method} ${route.path}`);
+
+    // Assess
+    expect(keyRoutes.map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /v1/api-keys',
+      'GET /v1/api-keys',
+      'DELETE /v1/api-keys/{id}',
+    ]);
+    expect(keyRoutes.every((route) => route.authorized)).toBe(true);
+    for (const route of keyRoutes) {
+      expect(order.indexOf(`${route.method} ${route.path}`)).toBeLessThan(
+        order.indexOf('ANY /v1/{proxy+}'),
+      );
     }
   });
 
@@ -457,7 +531,8 @@ describe('API key authorizer', () => {
 
   it('generates the bootstrap admin key at deploy: 48 letters and digits', () => {
     const secrets = t.ofType('AWS::SecretsManager::Secret');
-    expect(secrets).toHaveLength(1);
+    // The bootstrap admin key and the cursor signing key.
+    expect(secrets).toHaveLength(2);
     const properties = t.resource(t.stack.auth.bootstrapAdminKey).Properties;
     expect(properties.GenerateSecretString).toEqual({
       ExcludePunctuation: true,
@@ -480,9 +555,42 @@ describe('API key authorizer', () => {
   });
 });
 
+describe('cursor signing secret', () => {
+  it('is generated at deploy: 64 letters and digits, never a value in the template', () => {
+    const properties = t.resource(t.stack.api.cursorSecret).Properties;
+    expect(properties.GenerateSecretString).toEqual({
+      ExcludePunctuation: true,
+      PasswordLength: 64,
+    });
+    expect(properties.SecretString).toBeUndefined();
+  });
+
+  it('is retained like the tables, and deleted when deletion protection is off', () => {
+    expect(t.resource(t.stack.api.cursorSecret)).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(unprotected.resource(unprotected.stack.api.cursorSecret)).toMatchObject({
+      DeletionPolicy: 'Delete',
+    });
+  });
+});
+
 describe('EventBridge ingress', () => {
   it('creates the bus under its default name', () => {
     t.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'hookline' });
+  });
+
+  it('creates the operations bus beside it, under the name #shared gives it', () => {
+    expect(t.ofType('AWS::Events::EventBus')).toHaveLength(2);
+    expect(t.resource(t.stack.ingress.operationsBus).Properties.Name).toBe(
+      operationsBus.defaultName,
+    );
+  });
+
+  it("routes nothing from the operations bus: rules there are the users' own", () => {
+    const rules = t.ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties.EventBusName);
+    expect(rules).toEqual([ref(t.id(t.stack.ingress.eventBus))]);
   });
 
   it('routes producer entries to ingest, with retries and a dead-letter queue', () => {

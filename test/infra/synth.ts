@@ -56,12 +56,13 @@ export class StackTemplate {
     this.resources = this.template.toJSON().Resources;
   }
 
-  /** The five functions of the stack by name. */
+  /** The six functions of the stack by name. */
   get fns() {
     const { api, auth, pipeline, replay } = this.stack;
     return {
       ingest: api.ingestFunction,
       management: api.managementFunction,
+      keys: api.keysFunction,
       dispatcher: pipeline.dispatcher,
       replay: replay.replayFunction,
       authorizer: auth.authorizerFunction,
@@ -135,6 +136,7 @@ export class StackTemplate {
 }
 
 export interface Statement {
+  readonly Sid?: string;
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: string | string[];
   readonly Resource: unknown;

@@ -60,7 +60,7 @@ describe('publishing fans out by tenant and type filter', () => {
     expect(deps.queue.messages.map((m) => m.endpointId).sort()).toEqual(
       [all.id, invoices.id].sort(),
     );
-    expect(deps.events.items.get(result.id)?.endpointIds).toHaveLength(2);
+    expect((await deps.events.get(result.id, 'acme'))?.endpointIds).toHaveLength(2);
     expect(result.id).toMatch(/^msg_[0-9A-Z]{26}$/);
   });
 
@@ -68,7 +68,7 @@ describe('publishing fans out by tenant and type filter', () => {
     const { deps } = setup();
     const result = await publishOne(deps, 'customer.created');
     expect(result.deliveries).toBe(0);
-    expect(deps.events.items.has(result.id)).toBe(true);
+    expect(await deps.events.get(result.id, 'default')).toBeDefined();
     expect(deps.queue.messages).toHaveLength(0);
   });
 
@@ -89,7 +89,7 @@ describe('idempotent publishing', () => {
     // Prepare
     const { deps } = setup();
     await deps.endpoints.create(anEndpoint());
-    const request = { input: input(), idempotencyKey: 'k-1' };
+    const request = { input: input(), idempotency: { route: 'events', key: 'k-1' } } as const;
 
     // Act
     const [first] = await publishEvents(deps, [request]);
@@ -106,22 +106,60 @@ describe('idempotent publishing', () => {
     const [first] = await publishEvents(deps, [{ input: input('invoice.paid', { id: 'evt_42' }) }]);
     const [again] = await publishEvents(deps, [{ input: input('invoice.paid', { id: 'evt_42' }) }]);
     const [other] = await publishEvents(deps, [
-      { input: input('invoice.paid', { id: 'evt_42', tenant: 'acme' }) },
+      { input: input('invoice.paid', { id: 'evt_42', timestamp: '2026-01-01T00:00:00Z' }) },
     ]);
     expect((first as PublishResult).id).toBe('evt_42');
     expect((again as PublishResult).duplicate).toBe(true);
     expect(other).toBeInstanceOf(IdempotencyConflictError);
   });
 
+  it('keeps a supplied id per tenant: another tenant’s same id is its own event', async () => {
+    // Prepare
+    const { deps } = setup();
+    await publishEvents(deps, [{ input: input('invoice.paid', { id: 'evt_7', tenant: 'a' }) }]);
+
+    // Act
+    const [other] = await publishEvents(deps, [
+      { input: input('customer.created', { id: 'evt_7', tenant: 'b' }) },
+    ]);
+
+    // Assess
+    expect((other as PublishResult).duplicate).toBe(false);
+    expect((await deps.events.get('evt_7', 'a'))?.type).toBe('invoice.paid');
+    expect((await deps.events.get('evt_7', 'b'))?.type).toBe('customer.created');
+  });
+
+  it('refuses a supplied id reused with another body after its idempotency record expired', async () => {
+    // Prepare
+    const { deps } = setup();
+    await publishEvents(deps, [{ input: input('invoice.paid', { id: 'evt_old' }) }]);
+    deps.idempotency.items.clear();
+
+    // Act
+    const [reused] = await publishEvents(deps, [
+      { input: input('invoice.paid', { id: 'evt_old', timestamp: '2026-01-01T00:00:00Z' }) },
+    ]);
+    const [repeated] = await publishEvents(deps, [
+      { input: input('invoice.paid', { id: 'evt_old' }) },
+    ]);
+
+    // Assess
+    expect(reused).toBeInstanceOf(IdempotencyConflictError);
+    expect((repeated as PublishResult).duplicate).toBe(true);
+    expect(deps.queue.messages).toHaveLength(0);
+  });
+
   it('answers in-progress while another request holds the key', async () => {
     const { deps } = setup();
     await deps.idempotency.claim({
-      key: 'key#k-2',
+      key: 'events#default#k-2',
       eventId: 'msg_held',
       requestHash: (await import('../../lambda/domain/event')).requestHash(input()),
       lockedUntil: deps.now() + 10_000,
     });
-    const [outcome] = await publishEvents(deps, [{ input: input(), idempotencyKey: 'k-2' }]);
+    const [outcome] = await publishEvents(deps, [
+      { input: input(), idempotency: { route: 'events', key: 'k-2' } },
+    ]);
     expect(outcome).toBeInstanceOf(IdempotencyInProgressError);
   });
 
@@ -130,7 +168,7 @@ describe('idempotent publishing', () => {
     const { deps, advance } = setup();
     await deps.endpoints.create(anEndpoint());
     deps.events.failNextPut = true;
-    const request = { input: input(), idempotencyKey: 'k-3' };
+    const request = { input: input(), idempotency: { route: 'events', key: 'k-3' } } as const;
 
     // Act
     const failure = await publishEvents(deps, [request]).catch((e: unknown) => e);
@@ -139,10 +177,10 @@ describe('idempotent publishing', () => {
 
     // Assess
     expect(failure).toBeInstanceOf(DependencyError);
-    const claimed = deps.idempotency.items.get('key#k-3');
+    const claimed = deps.idempotency.items.get('events#default#k-3');
     expect((retry as PublishResult).id).toBe(claimed?.eventId);
     expect((retry as PublishResult).duplicate).toBe(false);
-    expect(deps.events.items.has((retry as PublishResult).id)).toBe(true);
+    expect(await deps.events.get((retry as PublishResult).id, 'default')).toBeDefined();
     // at-least-once: the crashed attempt's deliveries may repeat, under the same webhook-id
     expect(new Set(deps.queue.messages.map((m) => m.eventId))).toEqual(new Set([claimed?.eventId]));
   });

@@ -7,13 +7,15 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 
-import type { ApiKeyScope, KeyLookup } from '../../domain/ports';
+import type { ApiKeyScope, ApiPrincipal, KeyLookup } from '../../domain/ports';
 
-export type { ApiKeyScope };
+export type { ApiKeyScope, ApiPrincipal };
 
 export interface ApiKeyRecord {
   readonly keyHash: string;
   readonly scope: ApiKeyScope;
+  /** The one tenant the key is confined to; absent for an operator key. */
+  readonly tenant?: string;
   /** First characters of the key, enough to recognise it in a list; never the whole key. */
   readonly prefix: string;
   readonly createdAt: string;
@@ -32,6 +34,13 @@ export function keyPrefix(key: string): string {
   return key.slice(0, scopePart.length + PREFIX_RANDOM_CHARS);
 }
 
+/**
+ * A key's public id, derived from its hash so that keys stored before ids existed have one
+ * too. Knowing it does not help to guess the key (a SHA-256 of 192 random bits).
+ */
+export const apiKeyId = (keyHash: string): string => `key_${keyHash.slice(0, 22)}`;
+export const API_KEY_ID_PATTERN = /^key_[A-Za-z0-9_-]{22}$/;
+
 export const generateApiKey = (scope: ApiKeyScope): string =>
   `hk_${scope}_${randomBytes(24).toString('base64url')}`;
 
@@ -49,15 +58,36 @@ export class DynamoApiKeyRepository {
   }
 
   /** Stores the hash of `key`; the key itself is never written anywhere. */
-  async store(key: string, scope: ApiKeyScope, description?: string): Promise<ApiKeyRecord> {
+  async store(
+    key: string,
+    scope: ApiKeyScope,
+    options: { readonly tenant?: string; readonly description?: string } = {},
+  ): Promise<ApiKeyRecord> {
     const record: ApiKeyRecord = {
       keyHash: hashApiKey(key),
       scope,
       prefix: keyPrefix(key),
       createdAt: new Date().toISOString(),
-      ...(description !== undefined && { description }),
+      ...(options.tenant !== undefined && { tenant: options.tenant }),
+      ...(options.description !== undefined && { description: options.description }),
     };
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: record }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: record,
+        ConditionExpression: 'attribute_not_exists(keyHash)',
+      }),
+    );
+    return record;
+  }
+
+  /** Deletes the key with this public id; undefined when there is none. */
+  async revokeById(id: string): Promise<ApiKeyRecord | undefined> {
+    const record = (await this.list()).find((r) => apiKeyId(r.keyHash) === id);
+    if (record === undefined) return undefined;
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { keyHash: record.keyHash } }),
+    );
     return record;
   }
 
@@ -103,19 +133,23 @@ const KEY_CACHE_MS = 60_000;
 
 /** Checks presented keys against their stored hashes, remembering each answer a minute. */
 export class CachedKeyLookup implements KeyLookup {
-  private readonly cache = new Map<string, { scope: ApiKeyScope | undefined; until: number }>();
+  private readonly cache = new Map<string, { found: ApiPrincipal | undefined; until: number }>();
 
   constructor(
     private readonly repository: Pick<DynamoApiKeyRepository, 'find'>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async scopeOf(key: string): Promise<ApiKeyScope | undefined> {
+  async principalOf(key: string): Promise<ApiPrincipal | undefined> {
     const hash = hashApiKey(key);
     const hit = this.cache.get(hash);
-    if (hit && hit.until > this.now()) return hit.scope;
+    if (hit && hit.until > this.now()) return hit.found;
     const record = await this.repository.find(key);
-    this.cache.set(hash, { scope: record?.scope, until: this.now() + KEY_CACHE_MS });
-    return record?.scope;
+    const found = record && {
+      scope: record.scope,
+      ...(record.tenant !== undefined && { tenant: record.tenant }),
+    };
+    this.cache.set(hash, { found, until: this.now() + KEY_CACHE_MS });
+    return found;
   }
 }

@@ -73,12 +73,13 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository, D
         TableName: this.tableName,
         Key: { eventId, endpointId },
         UpdateExpression:
-          'SET #status = :status, finishedAt = :at, deadLetteredAt = :at, dlqEndpointId = :endpointId, eventType = :type, reason = :reason, attempts = :attempts, expiresAt = :exp',
+          'SET #status = :status, finishedAt = :at, deadLetteredAt = :at, dlqEndpointId = :endpointId, tenant = :tenant, eventType = :type, reason = :reason, attempts = :attempts, expiresAt = :exp',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':status': 'dead_lettered',
           ':at': mark.at,
           ':endpointId': endpointId,
+          ':tenant': mark.tenant,
           ':type': mark.eventType,
           ':reason': mark.reason,
           ':attempts': mark.attempts,
@@ -169,12 +170,22 @@ export class DynamoDeliveryStateRepository implements DeliveryStateRepository, D
   async deadLetters(options: {
     endpointId?: string;
     eventType?: string;
+    /** Only this tenant's; records written before tenants were recorded never match. */
+    tenant?: string;
     limit: number;
     cursor?: string;
   }): Promise<Page<DeliveryRecord>> {
-    const typeFilter = options.eventType
-      ? { FilterExpression: 'eventType = :type', typeValue: { ':type': options.eventType } }
-      : undefined;
+    const conditions = [
+      ...(options.eventType ? [['eventType = :type', ':type', options.eventType]] : []),
+      ...(options.tenant ? [['tenant = :tenant', ':tenant', options.tenant]] : []),
+    ];
+    const typeFilter =
+      conditions.length > 0
+        ? {
+            FilterExpression: conditions.map(([expression]) => expression).join(' AND '),
+            typeValue: Object.fromEntries(conditions.map(([, name, value]) => [name, value])),
+          }
+        : undefined;
     const common = {
       TableName: this.tableName,
       IndexName: 'deadLetters',

@@ -7,26 +7,65 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Endpoint } from '../../domain/endpoint';
+import type { Endpoint, EndpointSecret } from '../../domain/endpoint';
 import type { EndpointControl, EndpointReader, EndpointRepository } from '../../domain/ports';
+import type { Envelope } from '../crypto/envelope';
 import { isConditionFailure } from './condition';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 
 const INDEX_MISS_PAUSES_MS = [50, 200];
 
+/**
+ * An endpoint as stored: its signing secrets sealed (envelope encryption under the
+ * deployment's KMS key, bound to the endpoint), never in plain text. Items written before
+ * sealing existed carry plain `secrets` until their next change.
+ */
+type EndpointItem = Omit<Endpoint, 'secrets'> & {
+  readonly sealedSecrets?: string;
+  readonly secrets?: readonly EndpointSecret[];
+};
+
+/** Ties sealed secrets to their endpoint: copied onto another item they do not open. */
+const secretsAad = (endpoint: Pick<Endpoint, 'tenant' | 'id'>) =>
+  `endpoint:${endpoint.tenant}/${endpoint.id}`;
+
 export class DynamoEndpointRepository
   implements EndpointRepository, EndpointReader, EndpointControl
 {
+  /**
+   * Without `envelope` (the ingest function, which only fans out) endpoints are read with no
+   * secrets and cannot be written.
+   */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly envelope?: Envelope,
   ) {}
+
+  private async toItem(endpoint: Endpoint): Promise<EndpointItem> {
+    if (!this.envelope) throw new Error('this function may not write endpoint secrets');
+    const { secrets, ...rest } = endpoint;
+    const sealedSecrets = await this.envelope.seal(JSON.stringify(secrets), secretsAad(endpoint));
+    return { ...rest, sealedSecrets };
+  }
+
+  private async fromItem(item: EndpointItem): Promise<Endpoint> {
+    const { sealedSecrets, secrets: plain, ...rest } = item;
+    if (sealedSecrets === undefined) return { ...rest, secrets: plain ?? [] };
+    if (!this.envelope) return { ...rest, secrets: [] };
+    const secrets = JSON.parse(await this.envelope.open(sealedSecrets, secretsAad(item)));
+    return { ...rest, secrets };
+  }
+
+  private fromItems(items: readonly Record<string, unknown>[] | undefined): Promise<Endpoint[]> {
+    return Promise.all((items ?? []).map((item) => this.fromItem(item as EndpointItem)));
+  }
 
   async create(endpoint: Endpoint): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: endpoint,
+        Item: await this.toItem(endpoint),
         ConditionExpression: 'attribute_not_exists(id)',
       }),
     );
@@ -60,7 +99,7 @@ export class DynamoEndpointRepository
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { tenant, id }, ConsistentRead: true }),
     );
-    return result.Item as Endpoint | undefined;
+    return result.Item ? this.fromItem(result.Item as EndpointItem) : undefined;
   }
 
   getForDelivery(tenant: string, id: string): Promise<Endpoint | undefined> {
@@ -79,7 +118,7 @@ export class DynamoEndpointRepository
       }),
     );
     return {
-      items: (result.Items ?? []) as Endpoint[],
+      items: await this.fromItems(result.Items),
       ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
     };
   }
@@ -97,7 +136,7 @@ export class DynamoEndpointRepository
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((page.Items ?? []) as Endpoint[]));
+      items.push(...(await this.fromItems(page.Items)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
@@ -109,7 +148,7 @@ export class DynamoEndpointRepository
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: endpoint,
+          Item: await this.toItem(endpoint),
           ConditionExpression: 'updatedAt = :expected',
           ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
         }),

@@ -2,12 +2,14 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { StoredEvent } from '../../domain/event';
+import { isGeneratedEventId } from '../../domain/ids';
 import type { EventLog } from '../../domain/jobs';
 import type { EventRepository } from '../../domain/ports';
-import { batchPut } from './batch-write';
+import { isConditionFailure } from './condition';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 
 export interface EventSummary {
@@ -18,8 +20,20 @@ export interface EventSummary {
 }
 
 /**
+ * The item key of an event. Ids Hookline generates are unique everywhere and keyed as they
+ * are; a publisher's own id lives in its tenant's namespace (`t#<tenant>#<id>`), so no tenant
+ * can reach another's event, or one Hookline generated, by naming its id.
+ */
+export const eventKey = (id: string, tenant: string): string =>
+  isGeneratedEventId(id) ? id : `t#${tenant}#${id}`;
+
+/** The event id an item key stands for (tenant names have no `#`). */
+const idOfKey = (key: string, tenant: string): string =>
+  key.startsWith(`t#${tenant}#`) ? key.slice(tenant.length + 3) : key;
+
+/**
  * `data` is kept as JSON text: DynamoDB numbers cannot hold every JSON number exactly, and
- * the text is what receivers get anyway.
+ * the text is what receivers get anyway. `id` is the item key (see {@link eventKey}).
  */
 interface EventItem extends Omit<StoredEvent, 'data'> {
   readonly dataJson: string;
@@ -27,8 +41,8 @@ interface EventItem extends Omit<StoredEvent, 'data'> {
 }
 
 function fromItem(item: EventItem): StoredEvent {
-  const { dataJson, expiresAt: _, ...rest } = item;
-  return { ...rest, data: JSON.parse(dataJson) };
+  const { dataJson, expiresAt: _, id, ...rest } = item;
+  return { ...rest, id: idOfKey(id, item.tenant), data: JSON.parse(dataJson) };
 }
 
 export class DynamoEventRepository implements EventRepository, EventLog {
@@ -38,21 +52,59 @@ export class DynamoEventRepository implements EventRepository, EventLog {
     private readonly retentionDays: number,
   ) {}
 
-  async putMany(events: readonly StoredEvent[]): Promise<void> {
+  /** One conditional put per event (BatchWriteItem cannot refuse to overwrite). */
+  async putNew(events: readonly StoredEvent[]): Promise<string[]> {
     const expiresAt = Math.floor(Date.now() / 1000) + this.retentionDays * 86_400;
-    const items = events.map(
-      ({ data, ...rest }): EventItem => ({
-        ...rest,
-        dataJson: JSON.stringify(data),
-        expiresAt,
+    const taken = await Promise.all(
+      events.map(async ({ data, ...rest }) => {
+        const item: EventItem = {
+          ...rest,
+          id: eventKey(rest.id, rest.tenant),
+          dataJson: JSON.stringify(data),
+          expiresAt,
+        };
+        try {
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(id)',
+            }),
+          );
+          return [];
+        } catch (error) {
+          if (isConditionFailure(error)) return [rest.id];
+          throw error;
+        }
       }),
     );
-    await batchPut(this.client, this.tableName, items as unknown as Record<string, unknown>[]);
+    return taken.flat();
   }
 
-  async get(id: string): Promise<StoredEvent | undefined> {
+  async get(id: string, tenant: string): Promise<StoredEvent | undefined> {
+    const event = await this.getByKey(eventKey(id, tenant));
+    return event?.tenant === tenant ? event : undefined;
+  }
+
+  /** An event by an id Hookline generated, whatever its tenant (the caller checks it). */
+  async findGenerated(id: string): Promise<StoredEvent | undefined> {
+    return isGeneratedEventId(id) ? this.getByKey(id) : undefined;
+  }
+
+  /**
+   * Like {@link get}, and also finds a publisher-keyed event stored before ids were
+   * namespaced by tenant (bare key), when it belongs to `tenant`.
+   */
+  async getIncludingLegacy(id: string, tenant: string): Promise<StoredEvent | undefined> {
+    const event = await this.get(id, tenant);
+    if (event !== undefined || isGeneratedEventId(id)) return event;
+    const legacy = await this.getByKey(id);
+    return legacy?.tenant === tenant ? legacy : undefined;
+  }
+
+  private async getByKey(key: string): Promise<StoredEvent | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { id: key }, ConsistentRead: true }),
     );
     return result.Item ? fromItem(result.Item as EventItem) : undefined;
   }
@@ -117,7 +169,7 @@ export class DynamoEventRepository implements EventRepository, EventLog {
     );
     return {
       items: (result.Items ?? []).map((item) => ({
-        id: item.id as string,
+        id: idOfKey(item.id as string, item.tenant as string),
         type: item.type as string,
         tenant: item.tenant as string,
         timestamp: item.timestamp as string,
@@ -126,8 +178,8 @@ export class DynamoEventRepository implements EventRepository, EventLog {
     };
   }
 
-  /** Events by id, in the order asked, 100 per BatchGetItem. */
-  async getMany(ids: readonly string[]): Promise<StoredEvent[]> {
+  /** Events by item key, in the order asked, 100 per BatchGetItem. */
+  private async getMany(ids: readonly string[]): Promise<StoredEvent[]> {
     const found = new Map<string, StoredEvent>();
     for (let start = 0; start < ids.length; start += 100) {
       let keys: Record<string, unknown>[] = ids.slice(start, start + 100).map((id) => ({ id }));
@@ -137,8 +189,7 @@ export class DynamoEventRepository implements EventRepository, EventLog {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const event = fromItem(item as EventItem);
-          found.set(event.id, event);
+          found.set(item.id as string, fromItem(item as EventItem));
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }

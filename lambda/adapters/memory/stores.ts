@@ -115,15 +115,21 @@ export class MemoryHealth implements EndpointHealthRepository {
 export class MemoryEvents implements EventRepository {
   readonly items = new Map<string, StoredEvent>();
   failNextPut = false;
-  async putMany(events: readonly StoredEvent[]) {
+  async putNew(events: readonly StoredEvent[]) {
     if (this.failNextPut) {
       this.failNextPut = false;
       throw new Error('storage unavailable');
     }
-    for (const event of events) this.items.set(event.id, event);
+    const taken: string[] = [];
+    for (const event of events) {
+      const key = `${event.tenant}#${event.id}`;
+      if (this.items.has(key)) taken.push(event.id);
+      else this.items.set(key, event);
+    }
+    return taken;
   }
-  async get(id: string) {
-    return this.items.get(id);
+  async get(id: string, tenant: string) {
+    return this.items.get(`${tenant}#${id}`);
   }
 }
 

@@ -2,10 +2,20 @@ import { EVENT_TYPE_PATTERN } from '../../domain/catalog';
 import { BadRequestError } from '../../domain/errors';
 import { ENDPOINT_ID_PATTERN } from '../../domain/ids';
 import { parseRedriveRequest } from '../../domain/job-requests';
-import { readJsonBody } from '../middlewares';
+import { principalOf, readJsonBody } from '../middlewares';
 import { type HttpResult, json } from '../response';
 import type { ManagementDependencies } from './dependencies';
-import { findById, jobView, paging, type RouteEvent, startJobOnce } from './shared';
+import {
+  canSeeJob,
+  cursorBinding,
+  findById,
+  findEndpoint,
+  jobView,
+  nextCursor,
+  paging,
+  type RouteEvent,
+  startJobOnce,
+} from './shared';
 
 /** Dead letters with their reasons, from the delivery records that mirror the DLQ. */
 export async function listDeadLetters(
@@ -23,13 +33,22 @@ export async function listDeadLetters(
       { field: 'eventType', message: 'must be an event type like invoice.paid' },
     ]);
   }
+  const { tenant } = principalOf(event);
+  // Another tenant's endpoint is 404, as on every by-id route.
+  if (query.endpointId !== undefined && tenant !== undefined) {
+    await findEndpoint(deps, { ...event, pathParameters: { id: query.endpointId } });
+  }
+  const binding = cursorBinding('dead-letters', tenant, query.endpointId, query.eventType);
+  const paged = await paging(deps, event, binding);
   const [page, queueDepth] = await Promise.all([
     deps.deliveries.deadLetters({
-      ...paging(event),
+      ...paged,
       ...(query.endpointId !== undefined && { endpointId: query.endpointId }),
       ...(query.eventType !== undefined && { eventType: query.eventType }),
+      ...(tenant !== undefined && { tenant }),
     }),
-    deps.deadLetterDepth(),
+    // The queue's depth counts every tenant's letters: for operators only.
+    tenant === undefined ? deps.deadLetterDepth() : Promise.resolve(undefined),
   ]);
   const data = page.items.map((record) => ({
     eventId: record.eventId,
@@ -41,7 +60,11 @@ export async function listDeadLetters(
     lastError: record.lastError ?? null,
     deadLetteredAt: record.deadLetteredAt,
   }));
-  return json(200, { data, queueDepth, ...(page.cursor && { nextCursor: page.cursor }) });
+  return json(200, {
+    data,
+    ...(queueDepth !== undefined && { queueDepth }),
+    ...(await nextCursor(deps, page.cursor, binding)),
+  });
 }
 
 /** Moves matching dead letters back to the delivery queue, as a job. */
@@ -50,13 +73,20 @@ export async function redriveDeadLetters(
   event: RouteEvent,
 ): Promise<HttpResult> {
   const body = event.body ? readJsonBody(event, 64 * 1024) : {};
-  const job = await startJobOnce(deps, event, parseRedriveRequest(body));
+  const { tenant } = principalOf(event);
+  const spec = parseRedriveRequest(body, tenant);
+  if (spec.kind === 'redrive' && spec.endpointId !== undefined && tenant !== undefined) {
+    await findEndpoint(deps, { ...event, pathParameters: { id: spec.endpointId } });
+  }
+  const job = await startJobOnce(deps, event, spec);
   return json(202, jobView(job), { location: `/v1/jobs/${job.id}` });
 }
 
 export async function getJob(deps: ManagementDependencies, event: RouteEvent): Promise<HttpResult> {
-  const { found: job } = await findById(event, 'job', /^job_[0-9A-Z]{26}$/, (id) =>
-    deps.jobs.jobs.get(id),
-  );
+  const principal = principalOf(event);
+  const { found: job } = await findById(event, 'job', /^job_[0-9A-Z]{26}$/, async (id) => {
+    const found = await deps.jobs.jobs.get(id);
+    return found && canSeeJob(principal, found) ? found : undefined;
+  });
   return json(200, jobView(job));
 }

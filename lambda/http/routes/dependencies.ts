@@ -6,6 +6,7 @@ import type { ResolveHost } from '../../domain/endpoint';
 import type { JobDependencies } from '../../domain/jobs';
 import type { IdempotencyRepository, KeyLookup } from '../../domain/ports';
 import type { PublishDependencies } from '../../domain/publish';
+import type { CursorSigner } from '../cursors';
 
 /** What the operator API (the management function) reads and changes. */
 export interface ManagementDependencies {
@@ -14,7 +15,7 @@ export interface ManagementDependencies {
     DynamoEndpointRepository,
     'create' | 'get' | 'page' | 'replace' | 'delete' | 'listByTenant'
   >;
-  readonly events: Pick<DynamoEventRepository, 'get' | 'list'>;
+  readonly events: Pick<DynamoEventRepository, 'findGenerated' | 'getIncludingLegacy' | 'list'>;
   readonly deliveries: Pick<
     DynamoDeliveryStateRepository,
     'forEvent' | 'deadLetters' | 'deadLetteredSince'
@@ -33,6 +34,9 @@ export interface ManagementDependencies {
   readonly settings: {
     readonly allowPrivateTargets: boolean;
     readonly secretRotationGraceHours: number;
+    readonly endpointPorts: readonly string[];
   };
+  /** Signs and checks pagination cursors. */
+  readonly cursors: CursorSigner;
   readonly now: () => number;
 }

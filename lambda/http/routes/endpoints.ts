@@ -7,20 +7,32 @@ import {
   type UrlPolicy,
 } from '../../domain/endpoint';
 import { BadRequestError, ConflictError } from '../../domain/errors';
-import { TENANT_PATTERN } from '../../domain/event';
 import { newEndpointId } from '../../domain/ids';
 import { parseReplayRequest } from '../../domain/job-requests';
 import { generateSecret } from '../../domain/signing';
 import { endpointStats, STATS_WINDOWS } from '../../domain/stats';
-import { readJsonBody } from '../middlewares';
+import { isPlainObject } from '../../domain/validation';
+import { principalOf, readJsonBody } from '../middlewares';
 import { type HttpResult, json } from '../response';
 import type { ManagementDependencies } from './dependencies';
-import { findEndpoint, jobView, paging, type RouteEvent, startJobOnce } from './shared';
+import {
+  cursorBinding,
+  findEndpoint,
+  jobView,
+  nextCursor,
+  paging,
+  type RouteEvent,
+  requestTenant,
+  startJobOnce,
+} from './shared';
 
 const MAX_ENDPOINT_BODY_BYTES = 16 * 1024;
 
 function urlPolicy(deps: ManagementDependencies): UrlPolicy {
-  return { allowPrivateTargets: deps.settings.allowPrivateTargets };
+  return {
+    allowPrivateTargets: deps.settings.allowPrivateTargets,
+    ports: deps.settings.endpointPorts,
+  };
 }
 
 /** Outside local mode, refuses a URL whose host name resolves to a non-public address. */
@@ -42,7 +54,11 @@ export async function createEndpoint(
   event: RouteEvent,
 ): Promise<HttpResult> {
   const policy = urlPolicy(deps);
-  const input = parseEndpointInput(readJsonBody(event, MAX_ENDPOINT_BODY_BYTES), policy);
+  const body = readJsonBody(event, MAX_ENDPOINT_BODY_BYTES);
+  // A tenant-scoped key creates endpoints in its own tenant, whether the body names it or not.
+  const named = isPlainObject(body) && typeof body.tenant === 'string' ? body.tenant : undefined;
+  const tenant = requestTenant(principalOf(event), named, '/tenant');
+  const input = parseEndpointInput(isPlainObject(body) ? { ...body, tenant } : body, policy);
   await requirePublicTarget(deps, input.url, policy, 'endpoint');
   const endpoint = newEndpoint(
     input,
@@ -62,17 +78,13 @@ export async function listEndpoints(
   deps: ManagementDependencies,
   event: RouteEvent,
 ): Promise<HttpResult> {
-  const tenant = event.queryStringParameters?.tenant ?? 'default';
-  if (!TENANT_PATTERN.test(tenant)) {
-    throw new BadRequestError('invalid tenant', [
-      { field: 'tenant', message: 'is not a tenant name' },
-    ]);
-  }
-  const { limit, cursor } = paging(event);
+  const tenant = requestTenant(principalOf(event), event.queryStringParameters?.tenant, 'tenant');
+  const binding = cursorBinding('endpoints', tenant);
+  const { limit, cursor } = await paging(deps, event, binding);
   const page = await deps.endpoints.page(tenant, limit, cursor);
   return json(200, {
     data: page.items.map(endpointView),
-    ...(page.cursor && { nextCursor: page.cursor }),
+    ...(await nextCursor(deps, page.cursor, binding)),
   });
 }
 
@@ -127,11 +139,12 @@ export async function listAttempts(
       { field: 'status', message: 'must be delivered or failed' },
     ]);
   }
+  const binding = cursorBinding('attempts', endpoint.id, status);
   const page = await deps.attempts.list(endpoint.id, {
-    ...paging(event),
+    ...(await paging(deps, event, binding)),
     ...(status !== undefined && { outcome: status as 'failed' | 'delivered' }),
   });
-  return json(200, { data: page.items, ...(page.cursor && { nextCursor: page.cursor }) });
+  return json(200, { data: page.items, ...(await nextCursor(deps, page.cursor, binding)) });
 }
 
 /** Re-delivers events from the event log to this endpoint, as a job. */

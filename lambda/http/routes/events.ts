@@ -1,11 +1,19 @@
 import { catalog, EVENT_TYPE_PATTERN } from '../../domain/catalog';
 import { BadRequestError } from '../../domain/errors';
-import { DEFAULT_TENANT, TENANT_PATTERN } from '../../domain/event';
-import { EVENT_ID_PATTERN } from '../../domain/ids';
+import { EVENT_ID_PATTERN, isGeneratedEventId } from '../../domain/ids';
 import { parseInstant } from '../../domain/validation';
+import { principalOf } from '../middlewares';
 import { type HttpResult, json } from '../response';
 import type { ManagementDependencies } from './dependencies';
-import { findById, paging, type RouteEvent } from './shared';
+import {
+  canSee,
+  cursorBinding,
+  findById,
+  nextCursor,
+  paging,
+  type RouteEvent,
+  requestTenant,
+} from './shared';
 
 export async function listEventTypes(): Promise<HttpResult> {
   return json(200, { data: catalog() });
@@ -19,8 +27,20 @@ export async function getEvent(
   deps: ManagementDependencies,
   event: RouteEvent,
 ): Promise<HttpResult> {
-  const { id, found: stored } = await findById(event, 'event', EVENT_ID_PATTERN, (eventId) =>
-    deps.events.get(eventId),
+  const principal = principalOf(event);
+  const requested = event.queryStringParameters?.tenant;
+  const { id, found: stored } = await findById(
+    event,
+    'event',
+    EVENT_ID_PATTERN,
+    async (eventId) => {
+      // A generated id names its event in any tenant; a publisher's own id only in `?tenant=`.
+      const tenant = requestTenant(principal, requested, 'tenant');
+      const found = isGeneratedEventId(eventId)
+        ? await deps.events.findGenerated(eventId)
+        : await deps.events.getIncludingLegacy(eventId, tenant);
+      return found && canSee(principal, found.tenant) ? found : undefined;
+    },
   );
   const records = new Map((await deps.deliveries.forEvent(id)).map((r) => [r.endpointId, r]));
   const since = new Date(Math.min(Date.parse(stored.timestamp), deps.now())).toISOString();
@@ -67,12 +87,7 @@ export async function listEvents(
   event: RouteEvent,
 ): Promise<HttpResult> {
   const query = event.queryStringParameters ?? {};
-  const tenant = query.tenant ?? DEFAULT_TENANT;
-  if (!TENANT_PATTERN.test(tenant)) {
-    throw new BadRequestError('invalid tenant', [
-      { field: 'tenant', message: 'is not a tenant name' },
-    ]);
-  }
+  const tenant = requestTenant(principalOf(event), query.tenant, 'tenant');
   if (query.type !== undefined && !EVENT_TYPE_PATTERN.test(query.type)) {
     throw new BadRequestError('invalid type', [
       { field: 'type', message: 'must be an event type like invoice.paid' },
@@ -80,11 +95,12 @@ export async function listEvents(
   }
   const since = instantParam(event, 'since');
   const until = instantParam(event, 'until');
+  const binding = cursorBinding('events', tenant, query.type, since, until);
   const page = await deps.events.list(tenant, {
-    ...paging(event),
+    ...(await paging(deps, event, binding)),
     ...(since && { since }),
     ...(until && { until }),
     ...(query.type && { type: query.type }),
   });
-  return json(200, { data: page.items, ...(page.cursor && { nextCursor: page.cursor }) });
+  return json(200, { data: page.items, ...(await nextCursor(deps, page.cursor, binding)) });
 }

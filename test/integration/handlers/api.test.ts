@@ -28,6 +28,7 @@ import { type StandInConfig, startStandInConfig } from '../../support/stand-in-c
 let standIns: StandInConfig;
 let adminKey: string;
 let publishKey: string;
+let keyStore: DynamoApiKeyRepository;
 let ingest: ReturnType<typeof createIngestHandler>;
 let management: ReturnType<typeof createManagementHandler>;
 let replay: ReturnType<typeof createReplayHandler>;
@@ -37,6 +38,7 @@ beforeAll(async () => {
   standIns = await startStandInConfig();
   const { config } = standIns;
   const keys = new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys'));
+  keyStore = keys;
   adminKey = generateApiKey('admin');
   publishKey = generateApiKey('publish');
   await keys.store(adminKey, 'admin');
@@ -78,7 +80,7 @@ const invoicePaid = (invoiceId: string) => ({
 async function createEndpoint(tenant: string) {
   const created = await call(management, 'POST', '/v1/endpoints', {
     key: adminKey,
-    body: { url: 'http://127.0.0.1:9/hook', tenant },
+    body: { url: 'http://127.0.0.1:9999/hook', tenant },
   });
   expect(created.status).toBe(201);
   return String(created.body.id);
@@ -189,14 +191,20 @@ describe('the authorizer handler', () => {
     return createAuthorizerHandler(deps)(event as never);
   };
 
-  it('passes on the scope of a stored key, and none for an unknown one', async () => {
+  it('passes on the scope and tenant of a stored key, and refuses an unknown one', async () => {
+    // Prepare
+    const tenantKey = generateApiKey('admin');
+    await keyStore.store(tenantKey, 'admin', { tenant: 'acme' });
+
     // Act
     const known = await authorize(`Bearer ${publishKey}`);
+    const confined = await authorize(`Bearer ${tenantKey}`);
     const unknown = await authorize(`Bearer ${generateApiKey('admin')}`);
 
     // Assess
-    expect(known).toEqual({ isAuthorized: true, context: { scope: 'publish' } });
-    expect(unknown).toEqual({ isAuthorized: true, context: { scope: 'none' } });
+    expect(known).toEqual({ isAuthorized: true, context: { scope: 'publish', tenant: '' } });
+    expect(confined).toEqual({ isAuthorized: true, context: { scope: 'admin', tenant: 'acme' } });
+    expect(unknown.isAuthorized).toBe(false);
   });
 
   it('takes the bootstrap admin key, and locks nobody out when its secret cannot be read', async () => {
@@ -211,7 +219,7 @@ describe('the authorizer handler', () => {
 
     // Assess
     expect(bootstrap.context.scope).toBe('admin');
-    expect(unreadable.context.scope).toBe('none');
+    expect(unreadable.isAuthorized).toBe(false);
     expect(stored.context.scope).toBe('admin');
   });
 });

@@ -20,7 +20,7 @@ describeOnBothStandIns('api-key-store', (db) => {
       // Prepare
       const keys = repository();
       const key = generateApiKey('publish');
-      const stored = await keys.store(key, 'publish', 'billing service');
+      const stored = await keys.store(key, 'publish', { description: 'billing service' });
 
       // Act
       const found = await keys.find(key);

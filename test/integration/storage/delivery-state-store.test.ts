@@ -103,6 +103,7 @@ describeOnBothStandIns('delivery-state-store', (db) => {
       const at = new Date().toISOString();
       const mark = {
         at,
+        tenant: 'default',
         eventType: 'invoice.paid',
         reason: 'endpoint_disabled' as const,
         attempts: 0,
@@ -163,6 +164,7 @@ describeOnBothStandIns('delivery-state-store', (db) => {
 
       // Act
       await deliveries.markDeadLettered(eventId, endpointId, {
+        tenant: 'default',
         at,
         eventType: 'invoice.paid',
         reason: 'max_attempts',

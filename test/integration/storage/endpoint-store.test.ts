@@ -3,8 +3,10 @@
  * protocol servers: dynalite (what `npm start` runs on) and Amazon's DynamoDB Local (closer to
  * AWS; needs Java). One suite, both stand-ins (test/support/storage.ts).
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { Envelope, LocalDataKeys } from '../../../lambda/adapters/crypto/envelope';
 import {
   CachedEndpointReader,
   DynamoEndpointRepository,
@@ -27,10 +29,70 @@ function countingReader(source: EndpointReader & EndpointControl) {
   return counter;
 }
 
+/** Seals secrets as local mode does (AES-GCM data keys under a local key instead of KMS). */
+const envelope = new Envelope(new LocalDataKeys(randomBytes(32)));
+
 describeOnBothStandIns('endpoint-store', (db) => {
   describe('DynamoEndpointRepository', () => {
     const repository = () =>
-      new DynamoEndpointRepository(db.documentClient, db.tableNames.endpoints);
+      new DynamoEndpointRepository(db.documentClient, db.tableNames.endpoints, envelope);
+
+    it('stores signing secrets sealed: not in the item, not readable without the key', async () => {
+      // Prepare
+      const endpoints = repository();
+      const endpoint = anEndpoint();
+      const secret = endpoint.secrets[0]?.secret as string;
+
+      // Act
+      await endpoints.create(endpoint);
+      const { Item: item } = await db.documentClient.send(
+        new GetCommand({
+          TableName: db.tableNames.endpoints,
+          Key: { tenant: endpoint.tenant, id: endpoint.id },
+        }),
+      );
+      const withoutKey = new DynamoEndpointRepository(db.documentClient, db.tableNames.endpoints);
+      const otherKey = new DynamoEndpointRepository(
+        db.documentClient,
+        db.tableNames.endpoints,
+        new Envelope(new LocalDataKeys(randomBytes(32))),
+      );
+
+      // Assess
+      expect(JSON.stringify(item)).not.toContain(secret);
+      expect(item?.sealedSecrets).toMatch(/^v1\./);
+      expect((await endpoints.get(endpoint.id))?.secrets).toEqual(endpoint.secrets);
+      expect((await withoutKey.get(endpoint.id))?.secrets).toEqual([]);
+      await expect(otherKey.get(endpoint.id)).rejects.toThrow();
+      await expect(withoutKey.create(anEndpoint())).rejects.toThrow(/may not write/);
+    });
+
+    it('refuses sealed secrets copied onto another endpoint', async () => {
+      // Prepare
+      const endpoints = repository();
+      const victim = anEndpoint();
+      const attacker = anEndpoint();
+      await endpoints.create(victim);
+      await endpoints.create(attacker);
+      const key = (e: Endpoint) => ({ tenant: e.tenant, id: e.id });
+      const { Item: sealed } = await db.documentClient.send(
+        new GetCommand({ TableName: db.tableNames.endpoints, Key: key(victim) }),
+      );
+      const { Item: target } = await db.documentClient.send(
+        new GetCommand({ TableName: db.tableNames.endpoints, Key: key(attacker) }),
+      );
+
+      // Act
+      await db.documentClient.send(
+        new PutCommand({
+          TableName: db.tableNames.endpoints,
+          Item: { ...target, sealedSecrets: sealed?.sealedSecrets },
+        }),
+      );
+
+      // Assess
+      await expect(endpoints.get(attacker.id)).rejects.toThrow();
+    });
 
     it('finds a created endpoint by id alone, exactly as it was stored', async () => {
       // Prepare
@@ -151,7 +213,11 @@ describeOnBothStandIns('endpoint-store', (db) => {
 
     it('serves a changed endpoint from cache within the TTL and re-reads after it', async () => {
       // Prepare
-      const endpoints = new DynamoEndpointRepository(db.documentClient, db.tableNames.endpoints);
+      const endpoints = new DynamoEndpointRepository(
+        db.documentClient,
+        db.tableNames.endpoints,
+        envelope,
+      );
       const endpoint = anEndpoint();
       await endpoints.create(endpoint);
       let now = 1_000_000;
@@ -180,7 +246,11 @@ describeOnBothStandIns('endpoint-store', (db) => {
 
     it('keeps endpoints apart in the cache', async () => {
       // Prepare
-      const endpoints = new DynamoEndpointRepository(db.documentClient, db.tableNames.endpoints);
+      const endpoints = new DynamoEndpointRepository(
+        db.documentClient,
+        db.tableNames.endpoints,
+        envelope,
+      );
       const a = anEndpoint({ url: 'https://a.example.com/hook' });
       const b = anEndpoint({ url: 'https://b.example.com/hook' });
       await endpoints.create(a);

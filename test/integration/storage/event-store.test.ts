@@ -21,7 +21,7 @@ describeOnBothStandIns('event-store', (db) => {
     const repository = () =>
       new DynamoEventRepository(db.documentClient, db.tableNames.events, RETENTION_DAYS);
 
-    it('stores 60 events in one call (several batch writes) and reads each back', async () => {
+    it('stores 60 events in one call and reads each back', async () => {
       // Prepare
       const events = repository();
       const stored = Array.from({ length: 60 }, (_, i) =>
@@ -29,8 +29,8 @@ describeOnBothStandIns('event-store', (db) => {
       );
 
       // Act
-      await events.putMany(stored);
-      const read = await Promise.all(stored.map((event) => events.get(event.id)));
+      await events.putNew(stored);
+      const read = await Promise.all(stored.map((event) => events.get(event.id, event.tenant)));
 
       // Assess
       expect(read).toEqual(stored);
@@ -42,7 +42,7 @@ describeOnBothStandIns('event-store', (db) => {
       const tenant = unique('tenant');
       const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
       const stored = Array.from({ length: 7 }, (_, i) => anEvent({ tenant, timestamp: at(i) }));
-      await events.putMany([...stored, anEvent({ tenant: unique('other'), timestamp: at(3) })]);
+      await events.putNew([...stored, anEvent({ tenant: unique('other'), timestamp: at(3) })]);
       const range = { since: at(1), until: at(5) };
 
       // Act
@@ -61,8 +61,8 @@ describeOnBothStandIns('event-store', (db) => {
       const event = anEvent({ data: awkwardData });
 
       // Act
-      await events.putMany([event]);
-      const read = await events.get(event.id);
+      await events.putNew([event]);
+      const read = await events.get(event.id, event.tenant);
 
       // Assess
       expect(read?.data).toEqual(awkwardData);
@@ -77,11 +77,11 @@ describeOnBothStandIns('event-store', (db) => {
       const nullData = anEvent({ endpointIds: [], data: null });
 
       // Act
-      await events.putMany([noSubscribers, nullData]);
+      await events.putNew([noSubscribers, nullData]);
 
       // Assess
-      expect(await events.get(noSubscribers.id)).toEqual(noSubscribers);
-      expect(await events.get(nullData.id)).toEqual(nullData);
+      expect(await events.get(noSubscribers.id, noSubscribers.tenant)).toEqual(noSubscribers);
+      expect(await events.get(nullData.id, nullData.tenant)).toEqual(nullData);
     });
 
     it('stores and reads back events just under the 256 KiB limit', async () => {
@@ -90,11 +90,46 @@ describeOnBothStandIns('event-store', (db) => {
       const large = [aNearLimitEvent(), aNearLimitEvent(), aNearLimitEvent()];
 
       // Act
-      await events.putMany(large);
-      const read = await Promise.all(large.map((event) => events.get(event.id)));
+      await events.putNew(large);
+      const read = await Promise.all(large.map((event) => events.get(event.id, event.tenant)));
 
       // Assess
       expect(read).toEqual(large);
+    });
+
+    it('never overwrites: a taken id is reported and the stored event stays as it was', async () => {
+      // Prepare
+      const events = repository();
+      const original = anEvent({ tenant: unique('a'), data: { v: 'original' } });
+      await events.putNew([original]);
+      const hijack = { ...original, tenant: unique('b'), data: { v: 'forged' } };
+
+      // Act
+      const taken = await events.putNew([hijack]);
+
+      // Assess
+      expect(taken).toEqual([original.id]);
+      expect(await events.get(original.id, original.tenant)).toEqual(original);
+      expect(await events.get(original.id, hijack.tenant)).toBeUndefined();
+    });
+
+    it('keeps a publisher’s own id per tenant: two tenants may use the same id', async () => {
+      // Prepare
+      const events = repository();
+      const id = unique('order');
+      const [a, b] = [unique('a'), unique('b')].map((tenant) =>
+        anEvent({ id, tenant, data: { tenant } }),
+      ) as [ReturnType<typeof anEvent>, ReturnType<typeof anEvent>];
+
+      // Act
+      const taken = await events.putNew([a, b]);
+      const listed = await events.list(a.tenant, { limit: 10 });
+
+      // Assess
+      expect(taken).toEqual([]);
+      expect(await events.get(id, a.tenant)).toEqual(a);
+      expect(await events.get(id, b.tenant)).toEqual(b);
+      expect(listed.items.map((e) => e.id)).toEqual([id]);
     });
 
     it('answers undefined for an unknown event id', async () => {
@@ -102,7 +137,7 @@ describeOnBothStandIns('event-store', (db) => {
       const events = repository();
 
       // Act
-      const read = await events.get(newEventId());
+      const read = await events.get(newEventId(), 'default');
 
       // Assess
       expect(read).toBeUndefined();

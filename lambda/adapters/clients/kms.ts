@@ -1,0 +1,6 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { type ClientOwner, clientOf } from '../aws-clients';
+
+/** The owner's KMS client (functions that seal or open endpoint secrets only). */
+export const kmsClient = (owner: ClientOwner): KMSClient =>
+  clientOf(owner, 'kms', (base) => new KMSClient(base));

@@ -1,0 +1,9 @@
+import { CachedKeyLookup } from '../adapters/dynamo/api-key-store';
+import type { KeysDependencies } from '../handlers/keys';
+import type { RuntimeConfig } from './config';
+import { apiKeyRepository } from './repositories';
+
+export function keysDependencies(config: RuntimeConfig): KeysDependencies {
+  const apiKeys = apiKeyRepository(config);
+  return { keys: new CachedKeyLookup(apiKeys), apiKeys };
+}
