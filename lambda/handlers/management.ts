@@ -28,7 +28,7 @@ export type { ManagementDependencies };
 type Route = (deps: ManagementDependencies, event: RouteEvent) => Promise<HttpResult>;
 
 /** The operator API; every route needs an admin key. */
-const routes: readonly {
+export const managementRoutes: readonly {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   route: Route;
@@ -59,7 +59,7 @@ export function createManagementHandler(deps: ManagementDependencies) {
     .use(requireApiKey(deps.keys, ['admin']))
     .handler(
       httpRouterHandler(
-        routes.map(({ method, path, route }) => ({
+        managementRoutes.map(({ method, path, route }) => ({
           method,
           path,
           handler: (event: RouteEvent) => route(deps, event),

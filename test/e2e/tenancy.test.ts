@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
+import { managementRoutes } from '../../lambda/handlers/management';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { Receiver, waitFor } from '../support/receiver';
 
@@ -118,8 +119,19 @@ describe('tenant-scoped keys: nothing of tenant B is readable, changeable, repla
     const statuses = await Promise.all(
       byId.map(async ([method, path, body]) => (await a(method, path, body)).status),
     );
+    const tried = new Set(
+      byId.map(
+        ([method, path]) => `${method} ${path.replace(/\/(ep|msg|job)_[0-9A-Z]{26}/, '/{id}')}`,
+      ),
+    );
+    const untried = managementRoutes
+      .filter((route) => route.path.includes('{id}'))
+      .map((route) => `${route.method} ${route.path}`)
+      .filter((route) => !tried.has(route));
 
-    // Assess: all 404, and B's endpoint is untouched (same secret, same description)
+    // Assess: every by-id route of the API table was tried, all 404, and B's endpoint is
+    // untouched (same secret, same description)
+    expect(untried).toEqual([]);
     expect(statuses).toEqual(byId.map(() => 404));
     const stillB = (await (await as(keys.b.admin)('GET', `/v1/endpoints/${b}/secret`)).json()) as {
       secret: string;
