@@ -117,6 +117,60 @@ describe('property: no input crashes the API or leaves anything half-stored', ()
     expect(((await listed.json()) as { data: unknown[] }).data).toHaveLength(created);
   }, 120_000);
 
+  it('answers any query, id or Idempotency-Key on any route with a 4xx at worst, never a 5xx', async () => {
+    // Prepare: what a client controls besides the body
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ minLength: 300, maxLength: 5000 }),
+      fc.base64String(),
+    );
+    const query = fc.dictionary(
+      fc.constantFrom(
+        'tenant',
+        'type',
+        'since',
+        'until',
+        'cursor',
+        'limit',
+        'endpointId',
+        'eventType',
+        'status',
+      ),
+      text,
+    );
+    const path = fc.constantFrom(
+      '/v1/events',
+      '/v1/endpoints',
+      '/v1/dead-letters',
+      '/v1/dead-letters/redrive',
+      '/v1/api-keys',
+      '/v1/events/{id}',
+      '/v1/endpoints/{id}',
+      '/v1/endpoints/{id}/attempts',
+      '/v1/jobs/{id}',
+      '/v1/api-keys/{id}',
+    );
+    const method = fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE');
+
+    // Act / Assess
+    await fc.assert(
+      fc.asyncProperty(method, path, text, query, text, async (verb, route, id, params, key) => {
+        const url = `${route.replace('{id}', encodeURIComponent(id) || 'x')}?${new URLSearchParams(params)}`;
+        const response = await fetch(`${system.apiUrl}${url}`, {
+          method: verb,
+          headers: {
+            authorization: `Bearer ${system.apiKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': encodeURIComponent(key).slice(0, 4000) || 'k',
+          },
+          ...(verb !== 'GET' && verb !== 'DELETE' && { body: '{}' }),
+        });
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+
   it('refuses bodies that are not JSON, of any content, with 400', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), async (text) => {
