@@ -98,17 +98,15 @@ export function webhookHeaders(
   userAgent: string,
 ): Record<string, string> {
   const timestamp = Math.floor(nowMs / 1000);
+  const secrets = liveSecrets(endpoint, nowMs);
+  // Read without its sealed secrets (a function not given the key): never send unsigned.
+  if (secrets.length === 0) throw new Error('the endpoint has no live signing secret');
   return {
     'content-type': 'application/json',
     'user-agent': userAgent,
     'webhook-id': message.eventId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signatureHeader(
-      liveSecrets(endpoint, nowMs),
-      message.eventId,
-      timestamp,
-      message.body,
-    ),
+    'webhook-signature': signatureHeader(secrets, message.eventId, timestamp, message.body),
   };
 }
 

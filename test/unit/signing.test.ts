@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { webhookHeaders } from '../../lambda/domain/dispatch';
 import {
   generateSecret,
   signatureHeader,
@@ -93,5 +94,22 @@ describe('Standard Webhooks signing', () => {
       expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
     }
+  });
+
+  it('never signs with nothing: an endpoint read without its secrets is not sent', () => {
+    // Prepare
+    const message = { eventId: vector.id, body: vector.body };
+    const expiredOnly = { secrets: [{ secret: vector.secret, expiresAt: 1 }] };
+
+    // Act / Assess
+    expect(() => webhookHeaders({ secrets: [] }, message, Date.now(), 'Hookline/test')).toThrow(
+      /no live signing secret/,
+    );
+    expect(() => webhookHeaders(expiredOnly, message, Date.now(), 'Hookline/test')).toThrow();
+    expect(
+      webhookHeaders({ secrets: [{ secret: vector.secret }] }, message, 1614265330_000, 'x')[
+        'webhook-signature'
+      ],
+    ).toBe(vector.signature);
   });
 });
