@@ -22,9 +22,6 @@ export type JobSpec =
       readonly onlyFailed: boolean;
     };
 
-/** The tenant a job is confined to; undefined for an operator's job over every tenant. */
-export const jobTenant = (spec: JobSpec): string | undefined => spec.tenant;
-
 export type JobStatus = 'queued' | 'running' | 'completed';
 
 export interface Job {

@@ -2,13 +2,32 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZER_CACHE_SECONDS, apiRoutes } from '#shared/api';
 import { eventBus, ingestRulePattern, operationsBus } from '#shared/bus';
+import type { FunctionName } from '#shared/functions';
 import { functionEnv } from '#shared/functions';
 import { type QueueDefinition, queues } from '#shared/queues';
 import { deriveTimeouts, settingsEnvironment } from '#shared/settings';
 import { type TableDefinition, type TableName, tables } from '#shared/tables';
+import { authorizerDependencies } from '../../lambda/wiring/authorizer';
+import { dispatcherDependencies } from '../../lambda/wiring/dispatcher';
+import { configFromEnvironment } from '../../lambda/wiring/environment';
+import { ingestDependencies } from '../../lambda/wiring/ingest';
+import { keysDependencies } from '../../lambda/wiring/keys';
+import { managementDependencies } from '../../lambda/wiring/management';
+import { jobDependencies } from '../../lambda/wiring/repositories';
 import { BOOTSTRAP_ADMIN_KEY_SECRET_ENV } from '../../lib/constructs/auth';
 import { FUNCTION_STORAGE } from '../../lib/hookline-stack';
 import { arnOf, buildStack, ref, StackTemplate } from './synth';
+
+/** Each function's real wiring, as its handler builds it on the first invocation. */
+const WIRING: Record<FunctionName, (config: ReturnType<typeof configFromEnvironment>) => unknown> =
+  {
+    ingest: ingestDependencies,
+    management: managementDependencies,
+    keys: keysDependencies,
+    dispatcher: dispatcherDependencies,
+    replay: jobDependencies,
+    authorizer: authorizerDependencies,
+  };
 
 // One synth takes seconds: every assertion below shares these templates.
 const SYNTH_TIMEOUT = 60_000;
@@ -321,25 +340,41 @@ describe('functions', () => {
   });
 
   it('tells each function the tables and queues its adapters build, and no more', () => {
-    // The runtime reads a table name or queue URL when an adapter is first built
-    // (lambda/wiring/): these lists are what each function's wiring builds.
-    expect(FUNCTION_STORAGE).toEqual({
-      ingest: { tables: ['endpoints', 'events', 'idempotency', 'apiKeys'], queues: ['delivery'] },
-      management: {
-        tables: ['endpoints', 'events', 'deliveries', 'attempts', 'jobs', 'idempotency', 'apiKeys'],
-        queues: ['delivery', 'deadLetter', 'jobs'],
-      },
-      keys: { tables: ['apiKeys'], queues: [] },
-      dispatcher: {
-        tables: ['endpoints', 'deliveries', 'attempts', 'endpointState'],
-        queues: ['delivery', 'deadLetter'],
-      },
-      replay: {
-        tables: ['jobs', 'events', 'endpoints', 'deliveries'],
-        queues: ['delivery', 'deadLetter', 'jobs'],
-      },
-      authorizer: { tables: ['apiKeys'], queues: [] },
-    });
+    // Prepare: the variables the stack gives each function for its storage, plus every other
+    // variable (keys, secrets, buses), as configFromEnvironment would read them in AWS
+    const others = {
+      ...Object.fromEntries(
+        [...Object.values(functionEnv), operationsBus.envVar].map((name) => [
+          name,
+          `value-${name}`,
+        ]),
+      ),
+      [functionEnv.endpointCacheMs]: '5000',
+      [functionEnv.allowPrivateTargets]: 'false',
+    };
+    const storageEnv = (name: FunctionName, without?: string) =>
+      Object.fromEntries(
+        [
+          ...FUNCTION_STORAGE[name].tables.map((table) => tables[table].envVar),
+          ...FUNCTION_STORAGE[name].queues.map(
+            (queue) => (queues[queue] as QueueDefinition).envVar,
+          ),
+        ]
+          .filter((variable): variable is string => variable !== undefined && variable !== without)
+          .map((variable) => [variable, `value-of-${variable}`]),
+      );
+    const build = (name: FunctionName, env: Record<string, string>) => () =>
+      WIRING[name](configFromEnvironment({ AWS_REGION: 'us-east-1', ...others, ...env }));
+
+    for (const name of Object.keys(WIRING) as FunctionName[]) {
+      // Act / Assess: the wiring builds with exactly these variables, and needs each of them
+      expect(build(name, storageEnv(name)), name).not.toThrow();
+      for (const variable of Object.keys(storageEnv(name))) {
+        expect(build(name, storageEnv(name, variable)), `${name} without ${variable}`).toThrow(
+          variable,
+        );
+      }
+    }
   });
 
   it('keeps the timeouts consistent', () => {

@@ -4,7 +4,7 @@
  * without its environment, a handler fails loudly and names what is missing.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { eventBus } from '#shared/bus';
+import { eventBus, operationsBus } from '#shared/bus';
 import { functionEnv } from '#shared/functions';
 import { queues } from '#shared/queues';
 import { settingEnvName, settingSpecs } from '#shared/settings';
@@ -12,7 +12,7 @@ import { tables } from '#shared/tables';
 import { localContext } from '../../lib/local/lambda-context';
 import { anApiRequest, anSqsEvent, anSqsRecord } from '../support/lambda-events';
 
-const HANDLERS = ['authorizer', 'dispatcher', 'ingest', 'management', 'replay'] as const;
+const HANDLERS = ['authorizer', 'dispatcher', 'ingest', 'keys', 'management', 'replay'] as const;
 
 /** Every variable the CDK stack sets for the functions. */
 const HOOKLINE_VARIABLES = new Set<string>([
@@ -21,6 +21,7 @@ const HOOKLINE_VARIABLES = new Set<string>([
   ...Object.keys(settingSpecs).map(settingEnvName),
   ...Object.values(functionEnv),
   eventBus.envVar,
+  operationsBus.envVar,
 ]);
 
 /** Records which environment variables are read while `work` runs. */
@@ -67,6 +68,7 @@ describe('handler modules', () => {
     ['authorizer', { headers: { authorization: 'Bearer hk_admin_0123456789' } }],
     ['dispatcher', anSqsEvent([anSqsRecord({})])],
     ['ingest', anApiRequest('POST', '/v1/events', { body: {}, key: 'hk_admin_0123456789' })],
+    ['keys', anApiRequest('GET', '/v1/api-keys', { key: 'hk_admin_0123456789' })],
     ['management', anApiRequest('GET', '/v1/endpoints', { key: 'hk_admin_0123456789' })],
     ['replay', anSqsEvent([anSqsRecord({ jobId: 'job_x', page: 0 })])],
   ] as const)(

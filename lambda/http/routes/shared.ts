@@ -9,7 +9,7 @@ import {
 } from '../../domain/errors';
 import { DEFAULT_TENANT, TENANT_PATTERN } from '../../domain/event';
 import { ENDPOINT_ID_PATTERN, newUlid } from '../../domain/ids';
-import { type Job, type JobSpec, jobTenant, startJob } from '../../domain/jobs';
+import { type Job, type JobSpec, startJob } from '../../domain/jobs';
 import type { ApiPrincipal } from '../../domain/ports';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/publish';
 import { idempotencyKeyFrom, principalOf } from '../middlewares';
@@ -107,9 +107,9 @@ export async function nextCursor(
 export const cursorBinding = (...parts: readonly (string | undefined)[]): string =>
   parts.map((part) => part ?? '').join('|');
 
-/** Whether the request's key may see this job. */
+/** Whether the request's key may see this job: an operator's redrive spans every tenant. */
 export const canSeeJob = (principal: ApiPrincipal, job: Job): boolean =>
-  principal.tenant === undefined || jobTenant(job.spec) === principal.tenant;
+  canSee(principal, job.spec.tenant);
 
 export function jobView(job: Job) {
   return { ...job, links: { self: `/v1/jobs/${job.id}` } };
