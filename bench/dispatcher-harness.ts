@@ -35,7 +35,7 @@ const DELIVERY_QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:hookline-delivery
 export class DispatcherHarness {
   readonly endpoints = new MemoryEndpoints();
   readonly attemptLog = new MemoryAttemptLog();
-  readonly retryQueue = new MemoryQueue();
+  readonly waits = new MemoryQueue();
   readonly operationalEvents = new MemoryOperationalEvents();
   readonly deps: DispatcherDependencies;
   readonly handle: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -61,7 +61,7 @@ export class DispatcherHarness {
       },
       newObserver: () => new BatchDeliveryObserver(this.operationalEvents),
       attemptLog: this.attemptLog,
-      retryQueue: this.retryQueue,
+      waits: this.waits,
     };
     this.handle = createDispatcherHandler(this.deps);
   }

@@ -21,12 +21,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   fail('HOOKLINE_PORT must be a port number (0 picks a free one)');
 }
 
+const inFlightLimit = env.HOOKLINE_SQS_IN_FLIGHT_LIMIT;
+if (inFlightLimit !== undefined && !/^[1-9]\d*$/.test(inFlightLimit)) {
+  fail('HOOKLINE_SQS_IN_FLIGHT_LIMIT must be a positive integer (SQS holds about 120000)');
+}
+
 const hookline = await startLocal({
   port,
   settings,
   ...(env.HOOKLINE_HOST && { host: env.HOOKLINE_HOST }),
   ...(env.HOOKLINE_DATA_DIR && { dataDir: env.HOOKLINE_DATA_DIR }),
   ...(env.HOOKLINE_API_KEY && { apiKey: env.HOOKLINE_API_KEY }),
+  ...(inFlightLimit !== undefined && { sqsInFlightLimit: Number(inFlightLimit) }),
 });
 
 const keyShown = env.HOOKLINE_API_KEY ? '(the value of HOOKLINE_API_KEY)' : hookline.apiKey;
@@ -40,6 +46,7 @@ console.log(`Hookline is running locally.
   Sandbox      ${hookline.apiUrl}/sandbox/<name> receives and checks webhooks
   DynamoDB     ${hookline.dynamoEndpoint} (API keys table: hookline-api-keys)
   SQS          ${hookline.sqsEndpoint} (any AWS credentials; loopback only, like the rest)
+  Deliveries   ${hookline.queueUrls.delivery} (slow lane ${hookline.queueUrls.slowDelivery})
   Dead letters ${hookline.queueUrls.deadLetter}
 
 Try:

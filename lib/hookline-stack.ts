@@ -41,7 +41,7 @@ export const FUNCTION_STORAGE: Readonly<Record<FunctionName, FunctionStorage>> =
   keys: { tables: ['apiKeys'], queues: [] },
   dispatcher: {
     tables: ['endpoints', 'deliveries', 'attempts', 'endpointState'],
-    queues: ['delivery', 'deadLetter'],
+    queues: ['delivery', 'slowDelivery', 'deadLetter'],
   },
   replay: {
     tables: ['jobs', 'events', 'endpoints', 'deliveries'],
@@ -153,14 +153,17 @@ export class HooklineStack extends Stack {
 
   /**
    * Each queue admits `sqs:SendMessage` from the roles that send to it and from no other
-   * principal: a message on the delivery queue is signed and sent by the dispatcher, so
-   * whoever can send one gets arbitrary signed webhooks. SQS itself fills the dead-letter
-   * queues through their redrive policies, and EventBridge the ingest DLQ (its rule's Allow).
+   * principal: a message on a delivery lane is signed and sent by the dispatcher, so
+   * whoever can send one gets arbitrary signed webhooks. The dispatcher sends its own waits
+   * (retries, deferrals) to both lanes; only it moves deliveries to the slow lane. SQS itself
+   * fills the dead-letter queues through their redrive policies, and EventBridge the ingest
+   * DLQ (its rule's Allow).
    */
   private admitQueueSenders(): void {
     const { ingest, management, dispatcher, replay } = this.functionsByName;
     const senders: Readonly<Record<QueueName, readonly LambdaFn[]>> = {
-      delivery: [ingest, management, replay],
+      delivery: [ingest, management, dispatcher, replay],
+      slowDelivery: [dispatcher],
       deadLetter: [dispatcher],
       jobs: [management, replay],
       jobsDeadLetter: [],
@@ -183,7 +186,17 @@ export class HooklineStack extends Stack {
         oldestMessageAgeSeconds:
           props.oldestMessageAgeAlarmSeconds ?? oldestMessageAgeAlarmDefault(props.settings),
       },
-      deliveryQueue: this.pipeline.deliveryQueue,
+      // Each lane with the setting that bounds its dispatcher concurrency.
+      deliveryQueues: {
+        [queues.delivery.name]: {
+          queue: this.pipeline.deliveryQueue,
+          concurrencySetting: 'dispatcherMaxConcurrency',
+        },
+        [queues.slowDelivery.name]: {
+          queue: this.pipeline.slowDeliveryQueue,
+          concurrencySetting: 'slowLaneMaxConcurrency',
+        },
+      },
       deadLetterQueues: Object.fromEntries(
         deadLetterQueueNames.map((name) => [queues[name].name, this.queues[name]]),
       ),
@@ -206,6 +219,10 @@ export class HooklineStack extends Stack {
         'Hookline operational events (source hookline): add rules here; only Hookline can put events on it',
     });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.deliveryQueue.queueUrl });
+    new CfnOutput(this, 'SlowDeliveryQueueUrl', {
+      value: this.pipeline.slowDeliveryQueue.queueUrl,
+      description: 'The slow lane: deliveries to endpoints that answer slowly or hang',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'JobsQueueUrl', {
       value: this.replay.jobsQueue.queueUrl,
@@ -255,6 +272,7 @@ export class HooklineStack extends Stack {
   get queues(): Readonly<Record<QueueName, IQueue>> {
     return {
       delivery: this.pipeline.deliveryQueue,
+      slowDelivery: this.pipeline.slowDeliveryQueue,
       deadLetter: this.pipeline.deadLetterQueue,
       jobs: this.replay.jobsQueue,
       jobsDeadLetter: this.replay.jobsDeadLetterQueue,

@@ -8,13 +8,17 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { eventBus } from '#shared/bus';
-import { LAMBDA_MAX_TIMEOUT_SECONDS, SQS_MAX_RETENTION_SECONDS } from '#shared/limits';
+import {
+  LAMBDA_MAX_TIMEOUT_SECONDS,
+  SQS_MAX_DELAY_SECONDS,
+  SQS_MAX_RETENTION_SECONDS,
+} from '#shared/limits';
 import {
   booleanValue,
   consistencyProblems,
   decimalBetween,
   defaultsOf,
-  deliveryWindowSeconds,
+  deriveTimeouts,
   type HooklineSettings,
   InvalidSetting,
   integerBetween,
@@ -51,8 +55,9 @@ export interface DeploymentSettings {
    */
   readonly latencyAlarmThresholdMs: number;
   /**
-   * The delivery queue alarms when its oldest message is this old (seconds, at most 14 days).
-   * @default - the longest a delivery can spend in backoff, plus an hour (see {@link oldestMessageAgeAlarmDefault})
+   * The delivery queue and its slow lane each alarm when their oldest message is this old
+   * (seconds, at most 14 days; at least one 15-minute hop and the attempt after it).
+   * @default - 15 minutes, one queue visibility timeout and 5 minutes (see {@link oldestMessageAgeAlarmDefault})
    */
   readonly oldestMessageAgeAlarmSeconds?: number;
   /** Address subscribed to the alarm topic; confirm the subscription from the mail. @default - none */
@@ -66,8 +71,8 @@ const MAX_EVENT_BUS_NAME = 256 - OPERATIONS_BUS_SUFFIX.length;
 const EVENT_BUS_NAME = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_EVENT_BUS_NAME}}$`);
 // Deliberately loose: one @, no spaces, a dot in the domain. SNS sends a confirmation mail.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** Headroom of the oldest-message alarm over the longest regular backoff. */
-const OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS = 3600;
+/** Headroom of the oldest-message alarm: the alarm's 5-minute period, and the pick-up. */
+const OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS = 300;
 
 function busName(raw: unknown): string {
   if (typeof raw !== 'string' || !EVENT_BUS_NAME.test(raw)) {
@@ -116,7 +121,7 @@ const deploymentSpecs: SettingSpecs<RequiredDeploymentSettings> = {
 };
 
 /**
- * Context keys without a default: the alarm age follows the retry schedule unless set, and
+ * Context keys without a default: the alarm age follows the delivery timeout unless set, and
  * there is no alarm email unless set.
  */
 const optionalSpecs: SettingSpecs<
@@ -176,14 +181,21 @@ export function resolveSettings(lookup: (key: string) => unknown): ResolvedSetti
 }
 
 /**
- * Default of `oldestMessageAgeAlarmSeconds`: the delivery window plus an hour, capped at the
- * queue's 14-day retention, beyond which no message gets older.
+ * Default of `oldestMessageAgeAlarmSeconds`. A waiting delivery is a new message delayed by at
+ * most 15 minutes, so in a drained queue no message gets older than that hop, plus one
+ * visibility timeout when an attempt failed unexpectedly and SQS hands the message out again,
+ * plus 5 minutes of headroom. The retry schedule no longer matters.
  */
 export function oldestMessageAgeAlarmDefault(settings: HooklineSettings): number {
-  return Math.min(
-    Math.ceil(deliveryWindowSeconds(settings) + OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS),
-    SQS_MAX_RETENTION_SECONDS,
+  const { queueVisibilityTimeoutSeconds } = deriveTimeouts(settings);
+  return (
+    SQS_MAX_DELAY_SECONDS + queueVisibilityTimeoutSeconds + OLDEST_MESSAGE_ALARM_HEADROOM_SECONDS
   );
+}
+
+/** The age a message regularly reaches in a delivery queue: one 15-minute hop and its attempt. */
+function regularMessageAgeSeconds(settings: HooklineSettings): number {
+  return SQS_MAX_DELAY_SECONDS + deriveTimeouts(settings).dispatcherTimeoutSeconds;
 }
 
 /** Rules that tie the alarm thresholds to the runtime settings. */
@@ -193,12 +205,12 @@ function alarmProblems(
   given: Pick<DeploymentSettings, 'oldestMessageAgeAlarmSeconds'>,
 ): string[] {
   const problems: string[] = [];
-  // Below the window, every delivery that is merely retrying would keep the alarm on.
-  const total = deliveryWindowSeconds(settings);
+  // Below one hop, every delivery that is merely waiting would keep the alarm on.
+  const regular = regularMessageAgeSeconds(settings);
   const { oldestMessageAgeAlarmSeconds } = given;
-  if (oldestMessageAgeAlarmSeconds !== undefined && oldestMessageAgeAlarmSeconds < total) {
+  if (oldestMessageAgeAlarmSeconds !== undefined && oldestMessageAgeAlarmSeconds < regular) {
     problems.push(
-      `oldestMessageAgeAlarmSeconds: ${oldestMessageAgeAlarmSeconds} is below the ${Math.ceil(total)} s a delivery can regularly spend in backoff; the alarm would fire for every retried delivery`,
+      `oldestMessageAgeAlarmSeconds: ${oldestMessageAgeAlarmSeconds} is below the ${regular} s a message regularly spends in a delivery queue (a 15-minute delay and its attempt); the alarm would fire for every waiting delivery`,
     );
   }
   // An attempt is cut off at the delivery timeout, so its latency never gets above it.

@@ -1,39 +1,63 @@
+/**
+ * One delivery through the dispatcher: whether it may go now (due, lane, circuit, rate limit),
+ * the signed attempt, and its outcome (see `./delivery-outcomes`). A wait never holds the
+ * queue message: the delivery is sent again with its progress, so waits cost no receives and
+ * no in-flight slot, whatever an endpoint does.
+ */
 import { USER_AGENT } from '#shared/functions';
 import type { HooklineSettings } from '#shared/settings';
 import type { AttemptCollector } from './attempt-collector';
+import {
+  type Delivery,
+  type DispatchDecision,
+  deadLetter,
+  delivered,
+  failed,
+  type OutcomeDependencies,
+  type RetryPolicy,
+  waitFor,
+} from './delivery-outcomes';
 import { type Endpoint, liveSecrets } from './endpoint';
-import { type CircuitSettings, circuitGate, hasFailures } from './endpoint-health';
+import {
+  type CircuitSettings,
+  type CircuitState,
+  circuitGate,
+  HALF_OPEN_PROBES,
+  inSlowLane,
+  SLOW_LANE_HOLD_MS,
+} from './endpoint-health';
 import type {
-  AttemptLogEntry,
-  DeadLetterQueue,
-  DeadLetterReason,
   DeliveryMessage,
-  DeliveryObserver,
-  DeliveryStateRepository,
   EndpointControl,
-  EndpointHealthRepository,
   EndpointReader,
   HttpAnswer,
   WebhookSender,
 } from './ports';
 import {
-  type AttemptOutcome,
   circuitWaitDelaySeconds,
   classifyResponse,
-  failedAttemptDelaySeconds,
   parseSchedule,
   rateLimitDelaySeconds,
+  retryDelaySeconds,
+  settleSpanMs,
 } from './retry-policy';
 import { signatureHeader } from './signing';
+
+export type { DispatchDecision } from './delivery-outcomes';
 
 export interface DispatchSettings {
   readonly scheduleMs: readonly number[];
   readonly maxAttempts: number;
+  /** The full per-attempt timeout, which the slow lane allows. */
   readonly timeoutMs: number;
+  /** How long the main lane waits for an answer before handing the delivery to the slow lane. */
+  readonly slowAfterMs: number;
   readonly userAgent: string;
-  readonly circuit: CircuitSettings;
+  readonly circuit: Omit<CircuitSettings, 'maxCooldownMs'>;
   /** An endpoint failing this long without one success is disabled. */
   readonly autoDisableAfterMs: number;
+  /** SQS's redrive receive count: on the last receive the dispatcher dead-letters itself. */
+  readonly maxReceiveCount: number;
 }
 
 /** What the dispatcher takes from the deployment's settings. */
@@ -42,24 +66,21 @@ export function dispatchSettings(settings: HooklineSettings): DispatchSettings {
     scheduleMs: parseSchedule(settings.retrySchedule),
     maxAttempts: settings.maxAttempts,
     timeoutMs: settings.deliveryTimeoutSeconds * 1000,
+    slowAfterMs: settings.slowEndpointSeconds * 1000,
     userAgent: USER_AGENT,
     circuit: {
       threshold: settings.circuitBreakerThreshold,
+      failureRatePercent: settings.circuitBreakerFailureRatePercent,
       cooldownMs: settings.circuitBreakerCooldownSeconds * 1000,
     },
     autoDisableAfterMs: settings.autoDisableAfterSeconds * 1000,
+    maxReceiveCount: settings.maxReceiveCount,
   };
 }
 
-export interface DispatchDependencies {
+export interface DispatchDependencies extends OutcomeDependencies {
   readonly endpoints: EndpointReader & EndpointControl;
   readonly sender: WebhookSender;
-  readonly deliveries: DeliveryStateRepository;
-  readonly health: EndpointHealthRepository;
-  readonly deadLetters: DeadLetterQueue;
-  readonly observer: DeliveryObserver;
-  readonly now: () => number;
-  readonly random?: () => number;
   readonly settings: DispatchSettings;
 }
 
@@ -67,28 +88,6 @@ export interface DispatchDependencies {
 export interface Receipt {
   /** SQS's ApproximateReceiveCount: 1 on the first receive. */
   readonly receiveCount: number;
-}
-
-/** What to do with the queue message once the attempt is over. */
-export type DispatchDecision =
-  | {
-      readonly action: 'ack';
-      readonly reason: 'delivered' | 'dead_lettered' | 'endpoint_deleted';
-    }
-  | {
-      readonly action: 'retry';
-      readonly delaySeconds: number;
-      /** Deferrals (open circuit, rate limit) are not attempts and use none up. */
-      readonly cause: 'failed' | 'circuit_open' | 'rate_limited';
-    };
-
-type AttemptDetail = AttemptLogEntry['attempts'][number];
-
-/** What a failed attempt leaves behind for the dead letter and the operational events. */
-interface Failure {
-  readonly attempts: number;
-  readonly error: string;
-  readonly lastStatus?: number;
 }
 
 export function webhookHeaders(
@@ -110,11 +109,6 @@ export function webhookHeaders(
   };
 }
 
-interface RetryPolicy {
-  readonly scheduleMs: readonly number[];
-  readonly maxAttempts: number;
-}
-
 /** The endpoint's own retry policy where it has one, else the deployment's. */
 function policyFor(endpoint: Endpoint, settings: DispatchSettings): RetryPolicy {
   return {
@@ -125,202 +119,100 @@ function policyFor(endpoint: Endpoint, settings: DispatchSettings): RetryPolicy 
   };
 }
 
-const isoAt = (epochMs: number) => new Date(epochMs).toISOString();
+/** The circuit for this endpoint: cool-downs never outlast its shortest retry delay. */
+const circuitFor = (settings: DispatchSettings, policy: RetryPolicy): CircuitSettings => ({
+  ...settings.circuit,
+  maxCooldownMs: Math.min(...policy.scheduleMs),
+});
 
-async function deadLetter(
-  deps: DispatchDependencies,
-  message: DeliveryMessage,
-  reason: DeadLetterReason,
-): Promise<DispatchDecision> {
-  await deps.deadLetters.send(message, reason);
-  await deps.observer.deadLettered(message, reason);
-  await deps.deliveries.markDeadLettered(message.eventId, message.endpointId, {
-    at: isoAt(deps.now()),
-    tenant: message.tenant,
-    eventType: message.type,
-    reason: reason.reason,
-    attempts: reason.attempts,
-  });
-  return { action: 'ack', reason: 'dead_lettered' };
-}
+/** Time past the schedule's end for the attempts themselves and the queue's own delays. */
+const SETTLE_GRACE_MS = 60_000;
 
-/** Switches the endpoint off, says so on the bus, and dead-letters the delivery at hand. */
-async function disableAndDeadLetter(
-  deps: DispatchDependencies,
-  endpoint: Endpoint,
-  message: DeliveryMessage,
-  why: { readonly disabled: 'gone' | 'failing'; readonly failingSince?: number },
-  failure: Failure & { readonly at: string },
-): Promise<DispatchDecision> {
-  const { attempts, error, at, ...lastStatus } = failure;
-  await deps.endpoints.disable(endpoint, why.disabled, at);
-  await deps.observer.endpointDisabled(endpoint, {
-    reason: why.disabled,
-    ...(why.failingSince !== undefined && { failingSince: isoAt(why.failingSince) }),
-    eventId: message.eventId,
-    lastError: error,
-    ...lastStatus,
-  });
-  const reason = why.disabled === 'gone' ? 'endpoint_gone' : 'endpoint_disabled';
-  return deadLetter(deps, message, { reason, attempts, error, ...lastStatus });
+/** The delivery with its progress: a first receive starts the clock of its retry schedule. */
+function progressOf(message: DeliveryMessage, policy: RetryPolicy, now: number): Delivery {
+  const settleBy =
+    message.settleBy ?? now + settleSpanMs(policy.scheduleMs, policy.maxAttempts) + SETTLE_GRACE_MS;
+  return {
+    message: { ...message, settleBy },
+    attempts: message.attempts ?? 0,
+    skipped: message.skipped ?? 0,
+    lane: message.lane ?? 'main',
+  };
 }
 
 /**
- * Decides whether the endpoint's shared health lets this delivery go out now. Deferrals keep
- * the message's own backoff (by receive count) so a long outage costs few receives.
+ * Whether the endpoint's shared health lets this delivery go out now. An open circuit holds
+ * the delivery no longer than its own next retry delay, counts the try as skipped, and
+ * dead-letters it once its schedule has run out; a rate limit only spreads it.
  */
 async function gateDelivery(
   deps: DispatchDependencies,
   endpoint: Endpoint,
-  receipt: Receipt,
-  scheduleMs: readonly number[],
+  delivery: Delivery,
+  circuit: CircuitState | undefined,
+  policy: RetryPolicy,
 ): Promise<DispatchDecision | undefined> {
   const random = deps.random ?? Math.random;
   const now = deps.now();
-  const waitForCircuit = (waitMs: number): DispatchDecision => ({
-    action: 'retry',
-    cause: 'circuit_open',
-    delaySeconds: circuitWaitDelaySeconds(waitMs, receipt.receiveCount, scheduleMs, random),
-  });
-  const gate = circuitGate(await deps.health.circuit(endpoint.id), now);
-  if (!gate.allow) return waitForCircuit(gate.waitMs);
+  const { message, attempts, skipped, lane } = delivery;
+  const holdBack = async (waitMs: number): Promise<DispatchDecision> => {
+    const secondsLeft = Math.floor((message.settleBy - now) / 1000);
+    if (secondsLeft < 1) {
+      return deadLetter(deps, message, {
+        reason: 'circuit_open',
+        attempts,
+        skipped: skipped + 1,
+        error: 'the endpoint circuit was open when the retry schedule ended',
+      });
+    }
+    const ownDelay = retryDelaySeconds(Math.max(1, attempts + skipped), policy.scheduleMs, random);
+    const delay = Math.min(circuitWaitDelaySeconds(waitMs, ownDelay, random), secondsLeft);
+    return waitFor(now, { ...message, skipped: skipped + 1 }, delay, 'circuit_open', lane);
+  };
+  const gate = circuitGate(circuit, now);
+  if (!gate.allow) return holdBack(gate.waitMs);
   if (gate.probe) {
-    const leaseMs = deps.settings.timeoutMs + 5000;
-    if (!(await deps.health.acquireProbe(endpoint.id, now, leaseMs))) {
-      return waitForCircuit(leaseMs);
+    const leaseMs = attemptTimeoutMs(deps.settings, lane) + 5000;
+    if (!(await deps.health.acquireProbe(message.endpointId, now, leaseMs, HALF_OPEN_PROBES))) {
+      return holdBack(leaseMs);
     }
   }
-  if (
-    endpoint.rateLimitPerSecond !== undefined &&
-    !(await deps.health.acquireRate(endpoint.id, endpoint.rateLimitPerSecond, now))
-  ) {
-    return {
-      action: 'retry',
-      cause: 'rate_limited',
-      delaySeconds: rateLimitDelaySeconds(receipt.receiveCount, random),
-    };
+  const limit = endpoint.rateLimitPerSecond;
+  if (limit !== undefined && !(await deps.health.acquireRate(endpoint.id, limit, now))) {
+    const turnedAway = (message.rateLimited ?? 0) + 1;
+    const delay = rateLimitDelaySeconds(turnedAway, random);
+    return waitFor(now, { ...message, rateLimited: turnedAway }, delay, 'rate_limited', lane);
   }
   return undefined;
 }
 
-interface AttemptResult {
-  readonly answer: HttpAnswer;
-  readonly outcome: AttemptOutcome;
-  readonly detail: AttemptDetail;
-}
+/** The main lane answers fast or hands on; the slow lane waits the full timeout. */
+const attemptTimeoutMs = (settings: DispatchSettings, lane: Delivery['lane']): number =>
+  lane === 'slow' ? settings.timeoutMs : Math.min(settings.timeoutMs, settings.slowAfterMs);
 
-/** Sends the signed request and reports the attempt; the answer decides nothing yet. */
+/** Sends the signed request; the answer decides nothing yet. */
 async function attempt(
   deps: DispatchDependencies,
   endpoint: Endpoint,
-  message: DeliveryMessage,
-): Promise<AttemptResult> {
+  delivery: Delivery,
+): Promise<HttpAnswer> {
   const { settings } = deps;
-  const answer: HttpAnswer = await deps.sender.send({
+  return deps.sender.send({
     url: endpoint.url,
-    headers: webhookHeaders(endpoint, message, deps.now(), settings.userAgent),
-    body: message.body,
-    timeoutMs: settings.timeoutMs,
+    headers: webhookHeaders(endpoint, delivery.message, deps.now(), settings.userAgent),
+    body: delivery.message.body,
+    timeoutMs: attemptTimeoutMs(settings, delivery.lane),
   });
-  const outcome = classifyResponse(answer.status, answer.retryAfter);
-  deps.observer.attempted(endpoint.id, {
-    ok: outcome.kind === 'delivered',
-    latencyMs: answer.durationMs,
-  });
-  const detail: AttemptDetail = {
-    eventId: message.eventId,
-    type: message.type,
-    durationMs: answer.durationMs,
-    ...(answer.status !== undefined && { status: answer.status }),
-  };
-  return { answer, outcome, detail };
 }
 
-/**
- * A 2xx: the delivery is done. Only a delivery that had failed before has a record to close;
- * a success after failures closes the circuit and, if it had opened, reports the recovery.
- */
-async function delivered(
-  deps: DispatchDependencies,
-  endpoint: Endpoint,
-  message: DeliveryMessage,
-  receipt: Receipt,
-): Promise<DispatchDecision> {
-  if (receipt.receiveCount > 1 || message.requeued) {
-    await deps.deliveries.markDelivered(message.eventId, endpoint.id, isoAt(deps.now()));
-  }
-  const circuit = await deps.health.circuit(endpoint.id);
-  if (hasFailures(circuit)) {
-    await deps.health.recordSuccess(endpoint.id);
-    if (circuit?.openUntil !== undefined) {
-      await deps.observer.endpointRecovered(endpoint, {
-        ...(circuit.failingSince !== undefined && { failingSince: isoAt(circuit.failingSince) }),
-      });
-    }
-  }
-  return { action: 'ack', reason: 'delivered' };
-}
+/** An answer the main lane gave up on: the endpoint is slow, not (yet) failing. */
+const overran = (settings: DispatchSettings, lane: Delivery['lane'], answer: HttpAnswer) =>
+  lane === 'main' && answer.timedOut === true && settings.slowAfterMs < settings.timeoutMs;
 
 /**
- * A failed attempt: counted in the delivery record, then, in this order, the endpoint is gone
- * (410), has failed too long to keep, the delivery is out of attempts, or it waits to retry.
- */
-async function failed(
-  deps: DispatchDependencies,
-  endpoint: Endpoint,
-  message: DeliveryMessage,
-  policy: RetryPolicy,
-  { answer, outcome, detail }: AttemptResult,
-  collector: AttemptCollector,
-): Promise<DispatchDecision> {
-  const { settings } = deps;
-  const at = isoAt(deps.now());
-  const error = answer.error ?? `HTTP ${answer.status}`;
-  const attempts = await deps.deliveries.recordFailure(message.eventId, endpoint.id, {
-    at,
-    error,
-    ...(answer.status !== undefined && { status: answer.status }),
-  });
-  collector.failure(endpoint.id, {
-    ...detail,
-    attempt: attempts,
-    error,
-    ...(answer.excerpt !== undefined && { excerpt: answer.excerpt }),
-  });
-  const failure = {
-    at,
-    attempts,
-    error,
-    ...(answer.status !== undefined && { lastStatus: answer.status }),
-  };
-  if (outcome.kind === 'gone') {
-    return disableAndDeadLetter(deps, endpoint, message, { disabled: 'gone' }, failure);
-  }
-  const health = await deps.health.recordFailure(endpoint.id, deps.now(), settings.circuit);
-  const { failingSince } = health;
-  if (failingSince !== undefined && deps.now() - failingSince >= settings.autoDisableAfterMs) {
-    const why = { disabled: 'failing', failingSince } as const;
-    return disableAndDeadLetter(deps, endpoint, message, why, failure);
-  }
-  if (attempts >= policy.maxAttempts) {
-    const { at: _, ...reason } = failure;
-    return deadLetter(deps, message, { reason: 'max_attempts', ...reason });
-  }
-  return {
-    action: 'retry',
-    cause: 'failed',
-    delaySeconds: failedAttemptDelaySeconds(
-      attempts,
-      policy.scheduleMs,
-      outcome.kind === 'retry' ? outcome.notBeforeSeconds : undefined,
-      deps.random,
-    ),
-  };
-}
-
-/**
- * Makes one delivery attempt, unless the endpoint's circuit or rate limit defers it, and
- * decides the message's fate. A first receive that succeeds writes no delivery record.
+ * Makes one delivery attempt, unless it is not due yet, belongs in the slow lane, or the
+ * endpoint's circuit or rate limit holds it back, and decides the delivery's fate. A first
+ * receive that succeeds writes no delivery record.
  */
 export async function dispatchDelivery(
   deps: DispatchDependencies,
@@ -328,19 +220,69 @@ export async function dispatchDelivery(
   receipt: Receipt,
   collector: AttemptCollector,
 ): Promise<DispatchDecision> {
+  const { settings } = deps;
+  const now = deps.now();
+  const lane = message.lane ?? 'main';
+  // A long wait hops: not an attempt, and nothing to read.
+  if (message.notBefore !== undefined && message.notBefore - now >= 1000) {
+    return waitFor(now, message, Math.ceil((message.notBefore - now) / 1000), 'not_due', lane);
+  }
+  if (receipt.receiveCount >= settings.maxReceiveCount) {
+    // SQS would move it on the next receive, with no reason: do it here, with one.
+    return deadLetter(deps, message, {
+      reason: 'dispatcher_failed',
+      attempts: message.attempts ?? 0,
+      error: `the dispatcher failed on this delivery ${receipt.receiveCount} times`,
+    });
+  }
   const endpoint = await deps.endpoints.getForDelivery(message.tenant, message.endpointId);
   if (!endpoint) return { action: 'ack', reason: 'endpoint_deleted' };
   if (!endpoint.enabled) {
     return deadLetter(deps, message, { reason: 'endpoint_disabled', attempts: 0 });
   }
-  const policy = policyFor(endpoint, deps.settings);
-  const deferred = await gateDelivery(deps, endpoint, receipt, policy.scheduleMs);
+  const policy = policyFor(endpoint, settings);
+  const delivery = progressOf(message, policy, now);
+  const circuit = await deps.health.circuit(endpoint.id);
+  if (lane === 'main' && inSlowLane(circuit, now)) {
+    return waitFor(now, delivery.message, 0, 'slow_endpoint', 'slow');
+  }
+  const deferred = await gateDelivery(deps, endpoint, delivery, circuit, policy);
   if (deferred) return deferred;
 
-  const result = await attempt(deps, endpoint, message);
-  if (result.outcome.kind === 'delivered') {
-    collector.success(endpoint.id, result.detail);
-    return delivered(deps, endpoint, message, receipt);
+  const answer = await attempt(deps, endpoint, delivery);
+  if (overran(settings, lane, answer)) {
+    await deps.health.markSlow(endpoint.id, deps.now() + SLOW_LANE_HOLD_MS);
+    return waitFor(deps.now(), delivery.message, 0, 'slow_endpoint', 'slow');
   }
-  return failed(deps, endpoint, message, policy, result, collector);
+  if (lane === 'slow' && inSlowLane(circuit, now) && answer.durationMs < settings.slowAfterMs) {
+    await deps.health.clearSlow(endpoint.id);
+  }
+  const outcome = classifyResponse(answer.status, answer.retryAfter);
+  deps.observer.attempted(endpoint.id, {
+    ok: outcome.kind === 'delivered',
+    latencyMs: answer.durationMs,
+  });
+  const detail = {
+    eventId: message.eventId,
+    type: message.type,
+    durationMs: answer.durationMs,
+    ...(answer.status !== undefined && { status: answer.status }),
+  };
+  if (outcome.kind === 'delivered') {
+    collector.success(endpoint.id, detail);
+    return delivered(deps, endpoint, delivery, circuit, receipt.receiveCount);
+  }
+  const failSettings = {
+    circuit: circuitFor(settings, policy),
+    autoDisableAfterMs: settings.autoDisableAfterMs,
+  };
+  return failed(
+    deps,
+    failSettings,
+    endpoint,
+    delivery,
+    policy,
+    { answer, outcome, detail },
+    collector,
+  );
 }

@@ -51,16 +51,55 @@ export interface DeliveryMessage {
   readonly body: string;
   /** Set by replay and redrive: a delivery record exists and must learn the outcome. */
   readonly requeued?: boolean;
+  /**
+   * The rest is the delivery's progress, carried from message to message: every wait sends
+   * the delivery again, so none of it depends on SQS's receive count.
+   */
+  /** Epoch ms before which the delivery is not tried: a wait beyond SQS's 15-min delay hops. */
+  readonly notBefore?: number;
+  /** Epoch ms by which the delivery is delivered or dead-lettered: its retry schedule's end. */
+  readonly settleBy?: number;
+  /** Attempts made (failed) so far, as the delivery record counts them. */
+  readonly attempts?: number;
+  /** Tries the endpoint's open circuit held back. */
+  readonly skipped?: number;
+  /** Times a rate limit turned the delivery away; spreads its next try wider. */
+  readonly rateLimited?: number;
+  /** The lane the delivery travels in: the slow lane holds slow and hanging endpoints. */
+  readonly lane?: Lane;
 }
+
+export type Lane = 'main' | 'slow';
+
+/**
+ * Bookkeeping that failed right after a 2xx, carried on the queue to be retried on its own:
+ * the webhook itself is never sent again for it.
+ */
+export interface DeliveredNote {
+  readonly note: 'delivered';
+  readonly eventId: string;
+  readonly endpointId: string;
+  readonly tenant: string;
+  readonly at: string;
+  /** The delivery had failed before: its record must learn it was delivered. */
+  readonly markRecord: boolean;
+  /** The endpoint's circuit remembered failures: the success must be counted. */
+  readonly countSuccess: boolean;
+}
+
+export type QueueMessage = DeliveryMessage | DeliveredNote;
 
 export interface DeliveryQueue {
   /** Sends every message or throws; partial batch failures are retried inside. */
   enqueue(messages: readonly DeliveryMessage[]): Promise<void>;
 }
 
-/** Backoff for a received delivery: it stays in the queue, hidden until its next try is due. */
-export interface DeliveryRetryQueue {
-  postpone(receiptHandle: string, delaySeconds: number): Promise<void>;
+/**
+ * Waiting without holding a message in flight: the received message is acked and this one
+ * sent in its place, to be received after `delaySeconds` (at most SQS's 15 minutes).
+ */
+export interface DeliveryWaits {
+  resend(message: QueueMessage, delaySeconds: number, lane: Lane): Promise<void>;
 }
 
 /** What a webhook POST came back with; `status` is absent when no answer arrived. */
@@ -71,6 +110,8 @@ export interface HttpAnswer {
   readonly excerpt?: string;
   readonly error?: string;
   readonly retryAfter?: string;
+  /** No answer came within the time allowed. */
+  readonly timedOut?: boolean;
 }
 
 export interface WebhookSender {
@@ -130,14 +171,31 @@ export interface DeliveryStateRepository {
 export interface EndpointHealthRepository {
   /** The shared circuit state; may be a second old. */
   circuit(endpointId: string): Promise<CircuitState | undefined>;
-  /** Counts a failed attempt and opens the circuit when the streak reaches the threshold. */
-  recordFailure(endpointId: string, now: number, settings: CircuitSettings): Promise<CircuitState>;
-  /** Closes the circuit and ends the failure streak. */
-  recordSuccess(endpointId: string): Promise<void>;
-  /** Lets exactly one dispatcher probe a cooled-down circuit. */
-  acquireProbe(endpointId: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Counts a failed attempt and opens the circuit when {@link shouldOpen} says so. */
+  recordFailure(
+    endpointId: string,
+    now: number,
+    settings: CircuitSettings,
+    timedOut: boolean,
+  ): Promise<CircuitState>;
+  /**
+   * Counts a success of an endpoint that had failures: closes an open or half-open circuit
+   * (`close`), else counts it in the window and ends the failure streak.
+   */
+  recordSuccess(endpointId: string, now: number, close: boolean): Promise<void>;
+  /** Lets up to `maxProbes` deliveries at once through a half-open circuit. */
+  acquireProbe(
+    endpointId: string,
+    now: number,
+    leaseMs: number,
+    maxProbes: number,
+  ): Promise<boolean>;
   /** Takes one delivery from this second's allowance; false when it is used up. */
   acquireRate(endpointId: string, limitPerSecond: number, now: number): Promise<boolean>;
+  /** Sends the endpoint's deliveries to the slow lane until `until` (epoch ms). */
+  markSlow(endpointId: string, until: number): Promise<void>;
+  /** The endpoint answers in time again: back to the main lane. */
+  clearSlow(endpointId: string): Promise<void>;
 }
 
 export interface EndpointControl {
@@ -167,9 +225,19 @@ export interface AttemptLog {
 }
 
 export interface DeadLetterReason {
-  /** Why the delivery stopped: retries ran out, or the endpoint is gone or switched off. */
-  readonly reason: 'max_attempts' | 'endpoint_gone' | 'endpoint_disabled';
+  /**
+   * Why the delivery stopped: retries ran out, its schedule ended while the endpoint's circuit
+   * was open, the endpoint is gone or switched off, or the message kept crashing the dispatcher.
+   */
+  readonly reason:
+    | 'max_attempts'
+    | 'circuit_open'
+    | 'endpoint_gone'
+    | 'endpoint_disabled'
+    | 'dispatcher_failed';
   readonly attempts: number;
+  /** Tries the open circuit held back. */
+  readonly skipped?: number;
   readonly lastStatus?: number;
   readonly error?: string;
 }

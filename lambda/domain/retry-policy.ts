@@ -1,7 +1,8 @@
 /**
  * How long a delivery waits before its next try, whatever held it back (a failed attempt, an
  * open circuit, a rate limit), and what an HTTP answer means for it. Every delay ends in
- * {@link clampDelaySeconds}: SQS hides a message for whole seconds, at most 12 h.
+ * {@link clampDelaySeconds}: whole seconds, at most 12 h (a wait longer than SQS's 15-minute
+ * delay hops from message to message).
  */
 import { parseDuration } from '#shared/durations';
 import { MAX_RETRY_DELAY_SECONDS, MIN_RETRY_DELAY_SECONDS, RETRY_JITTER } from '#shared/limits';
@@ -42,28 +43,37 @@ export function failedAttemptDelaySeconds(
 }
 
 /**
- * While the endpoint's circuit is open: until the circuit lets a probe through (spread over a
- * few seconds), but never sooner than the message's own backoff by receive count, so a long
- * outage costs few receives.
+ * While the endpoint's circuit is open: until it lets probes through (spread over a few
+ * seconds), but never longer than the delivery's own next retry delay would have been.
  */
 export function circuitWaitDelaySeconds(
   waitMs: number,
-  receiveCount: number,
-  scheduleMs: readonly number[],
+  ownDelaySeconds: number,
   random: () => number = Math.random,
 ): number {
-  const untilProbe = Math.ceil(waitMs / 1000) + Math.floor(random() * 5);
-  return clampDelaySeconds(
-    Math.max(untilProbe, retryDelaySeconds(receiveCount, scheduleMs, random)),
-  );
+  const untilProbe = Math.ceil(waitMs / 1000) + Math.floor(random() * 3);
+  return clampDelaySeconds(Math.min(untilProbe, ownDelaySeconds));
 }
 
 /**
  * How long to defer a delivery that a rate limit turned away. The spread grows with the
- * times the message was already turned away, so a backlog drains instead of bouncing.
+ * times the delivery was already turned away, so a backlog drains instead of bouncing.
  */
-export function rateLimitDelaySeconds(receiveCount: number, random: () => number): number {
-  return clampDelaySeconds(1 + Math.floor(random() * Math.min(60, 2 * receiveCount)));
+export function rateLimitDelaySeconds(turnedAway: number, random: () => number): number {
+  return clampDelaySeconds(1 + Math.floor(random() * Math.min(60, 2 * Math.max(1, turnedAway))));
+}
+
+/**
+ * The longest a delivery's retry schedule can take from its first try: every delay at its
+ * maximum jitter. By then the delivery is delivered or dead-lettered, whatever held it back.
+ */
+export function settleSpanMs(scheduleMs: readonly number[], maxAttempts: number): number {
+  const last = scheduleMs[scheduleMs.length - 1] ?? 0;
+  let total = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt += 1) {
+    total += (scheduleMs[attempt - 1] ?? last) * (1 + RETRY_JITTER);
+  }
+  return total;
 }
 
 export type AttemptOutcome =

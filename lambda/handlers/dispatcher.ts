@@ -2,12 +2,14 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../adapters/logger';
 import { AttemptCollector } from '../domain/attempt-collector';
+import { recordDelivered } from '../domain/delivery-outcomes';
 import { type DispatchDependencies, dispatchDelivery } from '../domain/dispatch';
 import type {
   AttemptLog,
   BatchObserver,
-  DeliveryMessage,
-  DeliveryRetryQueue,
+  DeliveredNote,
+  DeliveryWaits,
+  QueueMessage,
 } from '../domain/ports';
 import { dispatcherDependencies } from '../wiring/dispatcher';
 import { configFromEnvironment } from '../wiring/environment';
@@ -19,22 +21,21 @@ export interface DispatcherDependencies {
   /** A fresh observer per invocation; flushed (metrics written) when the batch is done. */
   readonly newObserver: () => BatchObserver;
   readonly attemptLog: AttemptLog;
-  /** Hides a delivery that must be tried again until its next try is due. */
-  readonly retryQueue: DeliveryRetryQueue;
+  /** Where a delivery that must wait is sent again (and a note of failed bookkeeping). */
+  readonly waits: DeliveryWaits;
 }
 
-/** Thrown for a delivery whose retry is scheduled: the message must stay in the queue. */
-class DeliveryDeferred extends Error {}
+/** A failed delivery record after a 2xx is retried this much later, as a note of its own. */
+const NOTE_DELAY_SECONDS = 5;
 
-function parseMessage(record: SQSRecord): DeliveryMessage {
-  return JSON.parse(record.body) as DeliveryMessage;
-}
+const isNote = (message: QueueMessage): message is DeliveredNote => 'note' in message;
 
 /**
  * Delivers a batch concurrently. The batch processor is made per invocation: it keeps the
  * batch's results as state, and the local runtime runs several invocations at once. A
- * delivery to retry hides its message until the next try is due and is reported as a batch
- * item failure, so SQS keeps it; everything else is acked.
+ * delivery that must wait is sent again with a delay and its received message acked, so
+ * nothing waits in flight; only an unexpected error leaves a message to SQS's visibility
+ * timeout (a batch item failure).
  */
 export function createDispatcherHandler(deps: DispatcherDependencies) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -42,14 +43,32 @@ export function createDispatcherHandler(deps: DispatcherDependencies) {
     const delivery = { ...deps.delivery, observer };
     const collector = new AttemptCollector(delivery.now);
 
+    const handOnNote = async (note: DeliveredNote) => {
+      try {
+        await deps.waits.resend(note, NOTE_DELAY_SECONDS, 'main');
+      } catch (error) {
+        // The webhook was delivered; only its record stays behind, and it is never resent.
+        logger.error('delivery record not updated after a 2xx', {
+          eventId: note.eventId,
+          endpointId: note.endpointId,
+          error: error as Error,
+        });
+      }
+    };
+
     const deliverRecord = async (record: SQSRecord) => {
-      const message = parseMessage(record);
+      const message = JSON.parse(record.body) as QueueMessage;
+      if (isNote(message)) {
+        await recordDelivered(delivery, message, true);
+        return;
+      }
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
       const decision = await dispatchDelivery(delivery, message, { receiveCount }, collector);
-      if (decision.action === 'retry') {
-        await deps.retryQueue.postpone(record.receiptHandle, decision.delaySeconds);
-        throw new DeliveryDeferred(`${decision.cause}: next try in ${decision.delaySeconds}s`);
+      if (decision.action === 'wait') {
+        await deps.waits.resend(decision.message, decision.delaySeconds, decision.lane);
+        return;
       }
+      if (decision.followUp) await handOnNote(decision.followUp);
       if (decision.reason !== 'delivered') {
         logger.info('delivery finished without success', {
           eventId: message.eventId,
@@ -62,13 +81,11 @@ export function createDispatcherHandler(deps: DispatcherDependencies) {
       try {
         await deliverRecord(record);
       } catch (error) {
-        if (!(error instanceof DeliveryDeferred)) {
-          // The message stays in the queue and comes back after its visibility timeout.
-          logger.error('delivery failed unexpectedly', {
-            messageId: record.messageId,
-            error: error as Error,
-          });
-        }
+        // The message stays in the queue and comes back after its visibility timeout.
+        logger.error('delivery failed unexpectedly', {
+          messageId: record.messageId,
+          error: error as Error,
+        });
         throw error;
       }
     };

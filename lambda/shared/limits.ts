@@ -5,6 +5,8 @@
 
 /** SQS hides a received message for at most 12 h, counted from the receive. */
 export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+/** SQS delays a sent message at most 15 minutes. */
+export const SQS_MAX_DELAY_SECONDS = 900;
 /** SQS keeps a message at most 14 days. */
 export const SQS_MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** The highest `maxReceiveCount` a redrive policy accepts. */
@@ -18,5 +20,5 @@ export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 export const RETRY_JITTER = 0.2;
 /** The shortest retry delay: SQS visibility has whole seconds. */
 export const MIN_RETRY_DELAY_SECONDS = 1;
-/** The longest retry delay: a message cannot stay hidden for longer (see above). */
+/** The longest retry delay, and the longest `Retry-After` honoured. */
 export const MAX_RETRY_DELAY_SECONDS = SQS_MAX_VISIBILITY_SECONDS;

@@ -27,13 +27,27 @@ export interface QueueDefinition {
 const DEAD_LETTER_RETENTION_DAYS = 14;
 
 export const queues = {
-  /** Deliveries wait out their backoff here, so it keeps them as long as SQS can. */
+  /**
+   * Deliveries, and their waits: a delivery waiting for its next try is sent again with a
+   * delay (hopping for waits beyond SQS's 15 min), so it is never in flight while it waits.
+   */
   delivery: {
     name: 'delivery',
     envVar: 'DELIVERY_QUEUE_URL',
     retentionDays: 14,
     consumer: 'dispatcher',
     // The dispatcher counts attempts itself; this only catches messages that crash it.
+    redrive: { deadLetterQueue: 'deadLetter', maxReceiveCount: 'setting' },
+  },
+  /**
+   * The slow lane: deliveries to endpoints that answer slowly or hang, with the full delivery
+   * timeout and their own concurrency, so they cost the main lane no time.
+   */
+  slowDelivery: {
+    name: 'delivery-slow',
+    envVar: 'SLOW_DELIVERY_QUEUE_URL',
+    retentionDays: 14,
+    consumer: 'dispatcher',
     redrive: { deadLetterQueue: 'deadLetter', maxReceiveCount: 'setting' },
   },
   deadLetter: {

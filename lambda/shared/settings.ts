@@ -131,17 +131,37 @@ export interface HooklineSettings {
   /** Days attempt records are kept. @default 14 */
   readonly attemptRetentionDays: number;
   /**
-   * Receives before SQS itself dead-letters a message that keeps crashing the dispatcher.
-   * Well above `maxAttempts`: circuit and rate-limit deferrals are receives too.
+   * Receives before SQS itself dead-letters a message that keeps crashing the dispatcher. A
+   * deferral is a new message, so only crashes count; on the last receive the dispatcher
+   * dead-letters the message itself, with a reason.
    * @default 100
    */
   readonly maxReceiveCount: number;
   /** Grace period in hours during which a rotated secret keeps signing. @default 24 */
   readonly secretRotationGraceHours: number;
-  /** Consecutive failed attempts that open an endpoint's circuit. @default 5 */
+  /**
+   * Failed attempts within a minute below which an endpoint's circuit stays closed (the
+   * minimum volume); from it on, the failure rate decides. @default 5
+   */
   readonly circuitBreakerThreshold: number;
-  /** Seconds an open circuit waits before one probe delivery. @default 30 */
+  /** Share of attempts within a minute, in percent, that must fail to open the circuit. @default 50 */
+  readonly circuitBreakerFailureRatePercent: number;
+  /**
+   * Seconds an open circuit waits before letting a few probes through; doubles with each
+   * re-opening, but a held-back delivery never waits longer than its own next retry delay.
+   * @default 30
+   */
   readonly circuitBreakerCooldownSeconds: number;
+  /**
+   * Seconds an attempt may go unanswered in the main lane: past it, the attempt and the
+   * endpoint's next deliveries move to the slow lane, which waits the full delivery timeout.
+   * @default 2
+   */
+  readonly slowEndpointSeconds: number;
+  /** Dispatcher invocations at once on the main delivery queue (event source mapping). @default 20 */
+  readonly dispatcherMaxConcurrency: number;
+  /** Dispatcher invocations at once on the slow lane, which holds slow and hanging endpoints. @default 5 */
+  readonly slowLaneMaxConcurrency: number;
   /** An endpoint failing without a single success for this long is disabled. @default 432000 (5 days) */
   readonly autoDisableAfterSeconds: number;
   /**
@@ -163,14 +183,15 @@ export const settingSpecs: SettingSpecs<HooklineSettings> = {
   },
   eventRetentionDays: { default: 30, parse: integerBetween(1, 3650) },
   attemptRetentionDays: { default: 14, parse: integerBetween(1, 3650) },
-  maxReceiveCount: {
-    default: 100,
-    parse: integerBetween(1, SQS_MAX_RECEIVE_COUNT),
-    toFunctions: false,
-  },
+  maxReceiveCount: { default: 100, parse: integerBetween(2, SQS_MAX_RECEIVE_COUNT) },
   secretRotationGraceHours: { default: 24, parse: integerBetween(0, 24 * 30) },
   circuitBreakerThreshold: { default: 5, parse: integerBetween(1, 100) },
+  circuitBreakerFailureRatePercent: { default: 50, parse: integerBetween(1, 100) },
   circuitBreakerCooldownSeconds: { default: 30, parse: integerBetween(1, 3600) },
+  slowEndpointSeconds: { default: 2, parse: integerBetween(1, LAMBDA_MAX_TIMEOUT_SECONDS) },
+  // An event source mapping takes 2 to 1000; local mode runs one poller per unit.
+  dispatcherMaxConcurrency: { default: 20, parse: integerBetween(2, 1000, 1), toFunctions: false },
+  slowLaneMaxConcurrency: { default: 5, parse: integerBetween(2, 1000, 1), toFunctions: false },
   // Local mode lets tests watch an endpoint be disabled within seconds.
   autoDisableAfterSeconds: { default: 5 * 86_400, parse: integerBetween(3600, 30 * 86_400, 1) },
   endpointPorts: { default: ['443', '8443', '1024-65535'], parse: portRanges },
@@ -328,12 +349,6 @@ export function consistencyProblems(
   if (queueVisibilityTimeoutSeconds > SQS_MAX_VISIBILITY_SECONDS) {
     problems.push(
       `${label('deliveryTimeoutSeconds')}: ${settings.deliveryTimeoutSeconds} gives a queue visibility timeout of ${queueVisibilityTimeoutSeconds} s, above SQS's 12 h`,
-    );
-  }
-  // Every attempt is a receive, so a lower count would dead-letter before the last attempt.
-  if (settings.maxReceiveCount < settings.maxAttempts) {
-    problems.push(
-      `${label('maxReceiveCount')}: ${settings.maxReceiveCount} is below ${label('maxAttempts')} (${settings.maxAttempts}); SQS would dead-letter deliveries before their last attempt`,
     );
   }
   // A delivery still in backoff when the queue's retention ends would vanish without a trace.

@@ -7,10 +7,11 @@ import { UndiciWebhookSender } from '../adapters/http/webhook-sender';
 import { BatchDeliveryObserver } from '../adapters/observability/delivery-observer';
 import { OperationalEventPublisher } from '../adapters/observability/operational-events';
 import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue';
+import { SqsDeliveryWaits } from '../adapters/sqs/delivery-queue';
 import { dispatchSettings } from '../domain/dispatch';
 import type { DispatcherDependencies } from '../handlers/dispatcher';
 import type { RuntimeConfig } from './config';
-import { attemptLog, deliveryQueue, deliveryStateRepository } from './repositories';
+import { attemptLog, deliveryStateRepository } from './repositories';
 import { endpointRepositoryWithSecrets } from './secrets';
 
 /** The dispatcher's adapters: the only function that sends webhooks (and bundles undici). */
@@ -34,6 +35,9 @@ export function dispatcherDependencies(config: RuntimeConfig): DispatcherDepende
     },
     newObserver: () => new BatchDeliveryObserver(events),
     attemptLog: attemptLog(config),
-    retryQueue: deliveryQueue(config),
+    waits: new SqsDeliveryWaits(sqsClient(config), {
+      main: config.queueUrl('delivery'),
+      slow: config.queueUrl('slowDelivery'),
+    }),
   };
 }

@@ -30,7 +30,8 @@ export interface DashboardContent {
   /** Heads the dashboard: the stack name. */
   readonly title: string;
   readonly thresholds: MonitoringThresholds;
-  readonly deliveryQueue: IQueue;
+  /** The queues the dispatcher drains, by short name: the delivery queue and its slow lane. */
+  readonly deliveryQueues: Readonly<Record<string, IQueue>>;
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
   readonly functions: Readonly<Record<string, IFunction>>;
   readonly alarms: readonly (Alarm | CfnAlarm)[];
@@ -138,24 +139,32 @@ function topEndpointsRow(content: DashboardContent): IWidget[] {
   ];
 }
 
+/** Both delivery lanes: what is ready, in flight and waiting out a delay, and the oldest. */
 function deliveryQueueRow(content: DashboardContent): IWidget[] {
-  const { deliveryQueue, thresholds } = content;
+  const { deliveryQueues, thresholds } = content;
   const { graph, topEndpoints, sqsMax } = widgets(content.period);
+  const lanes = Object.entries(deliveryQueues);
   return [
     topEndpoints('Top 10 endpoints by dead letters', 'SUM', metricNames.deadLettered),
-    graph('Delivery queue: messages', [
-      deliveryQueue.metricApproximateNumberOfMessagesVisible({
-        ...sqsMax,
-        label: 'Waiting (visible)',
-      }),
-      deliveryQueue.metricApproximateNumberOfMessagesNotVisible({
-        ...sqsMax,
-        label: 'In flight or in backoff (not visible)',
-      }),
-    ]),
     graph(
-      'Delivery queue: age of oldest message (s)',
-      [deliveryQueue.metricApproximateAgeOfOldestMessage({ ...sqsMax, label: 'Oldest' })],
+      'Delivery queues: messages',
+      lanes.flatMap(([name, queue]) => [
+        queue.metricApproximateNumberOfMessagesVisible({ ...sqsMax, label: `${name}: ready` }),
+        queue.metricApproximateNumberOfMessagesNotVisible({
+          ...sqsMax,
+          label: `${name}: in flight`,
+        }),
+        queue.metricApproximateNumberOfMessagesDelayed({
+          ...sqsMax,
+          label: `${name}: waiting (delayed)`,
+        }),
+      ]),
+    ),
+    graph(
+      'Delivery queues: age of oldest message (s)',
+      lanes.map(([name, queue]) =>
+        queue.metricApproximateAgeOfOldestMessage({ ...sqsMax, label: name }),
+      ),
       { leftAnnotations: [{ value: thresholds.oldestMessageAgeSeconds, label: 'Alarm' }] },
     ),
   ];
@@ -178,7 +187,7 @@ function functionRow(content: DashboardContent): IWidget[] {
   ];
 }
 
-/** The dashboard, row by row: alarms first, then delivery, dead letters, queue, functions. */
+/** The dashboard, row by row: alarms first, then delivery, dead letters, queues, functions. */
 export function dashboardRows(content: DashboardContent): IWidget[][] {
   return [
     ...headerRows(content),

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { EventSourceMappingOptions } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { functionEnv } from '#shared/functions';
@@ -11,7 +12,10 @@ import { grantOnQueue, hooklineQueue, pollQueue } from './queues';
 import { grantEndpointSecrets, grantOnTable } from './storage';
 
 export interface DeliveryPipelineProps {
-  /** Batch size, redrive count and the timeouts derived from the delivery timeout. */
+  /**
+   * Batch size, redrive count, the timeouts derived from the delivery timeout, and the
+   * maximum concurrency of each lane (`dispatcherMaxConcurrency`, `slowLaneMaxConcurrency`).
+   */
   readonly settings: HooklineSettings;
   /** The tables from {@link Storage}; the dispatcher gets access to the ones it needs. */
   readonly tables: Readonly<Record<TableName, ITable>>;
@@ -20,16 +24,21 @@ export interface DeliveryPipelineProps {
   /** @default - HooklineFunction defaults */
   readonly functionProps?: SharedFunctionProps;
   /**
-   * How long the event source mapping waits to fill a batch; a second adds at most a second
+   * How long each event source mapping waits to fill a batch; a second adds at most a second
    * of latency and lets a burst be handled by fewer, fuller invocations.
    * @default Duration.seconds(1)
    */
   readonly maxBatchingWindow?: Duration;
 }
 
-/** The delivery queue, its dead-letter queue and the dispatcher that drains the queue. */
+/**
+ * The delivery queue, its slow lane, their dead-letter queue, and the dispatcher that drains
+ * both lanes, each through its own event source mapping with its own maximum concurrency.
+ */
 export class DeliveryPipeline extends Construct {
   readonly deliveryQueue: Queue;
+  /** Deliveries to slow or hanging endpoints, so they cost the main lane no time. */
+  readonly slowDeliveryQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly dispatcher: HooklineFunction;
 
@@ -43,20 +52,33 @@ export class DeliveryPipeline extends Construct {
       settings,
       deadLetterQueue: this.deadLetterQueue,
     });
+    this.slowDeliveryQueue = hooklineQueue(this, 'SlowDeliveryQueue', 'slowDelivery', {
+      settings,
+      deadLetterQueue: this.deadLetterQueue,
+    });
 
     this.dispatcher = new HooklineFunction(this, 'Dispatcher', {
       ...props.functionProps,
       handlerName: 'dispatcher',
-      description: 'Hookline: signs and delivers webhooks from the delivery queue',
+      description:
+        'Hookline: signs and delivers webhooks from the delivery queue and its slow lane',
       timeout: Duration.seconds(timeouts.dispatcherTimeoutSeconds),
     });
-    // The mapping receives, deletes and reads attributes; ChangeMessageVisibility is also how
-    // the dispatcher's backoff hides a delivery until its next try.
-    pollQueue(this.dispatcher, this.deliveryQueue, {
+    const batches: Omit<EventSourceMappingOptions, 'eventSourceArn'> = {
       batchSize: settings.dispatchBatchSize,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
       // One failed delivery must not send its whole batch back to the queue.
       reportBatchItemFailures: true,
+    };
+    // Each lane's concurrency is bounded on its own, so a lane full of hanging endpoints
+    // cannot take the invocations of the other.
+    pollQueue(this.dispatcher, this.deliveryQueue, {
+      ...batches,
+      maxConcurrency: settings.dispatcherMaxConcurrency,
+    });
+    pollQueue(this.dispatcher, this.slowDeliveryQueue, {
+      ...batches,
+      maxConcurrency: settings.slowLaneMaxConcurrency,
     });
     this.grantDispatcher(tables, props.endpointSecretsKey);
   }
@@ -73,6 +95,10 @@ export class DeliveryPipeline extends Construct {
     grantOnTable(tables.attempts, fn, 'dynamodb:BatchWriteItem');
     // Circuit state and rate windows, shared by every dispatcher instance.
     grantOnTable(tables.endpointState, fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // Every wait (retry backoff, rate limit, open circuit) is a new delayed message on either
+    // lane, and a delivery to a slow endpoint moves to the slow lane.
+    grantOnQueue(this.deliveryQueue, fn, 'sqs:SendMessage');
+    grantOnQueue(this.slowDeliveryQueue, fn, 'sqs:SendMessage');
     // Out of attempts: the delivery goes to the DLQ with its reason.
     grantOnQueue(this.deadLetterQueue, fn, 'sqs:SendMessage');
     // Signing needs each endpoint's secrets, unwrapped with the key; it never makes new ones.

@@ -34,14 +34,37 @@ export interface MonitoringThresholds {
   readonly deadLetters: number;
   /** Average attempt latency of one endpoint, in ms, three 5-minute periods in a row. */
   readonly latencyMs: number;
-  /** Age in seconds of the delivery queue's oldest message. */
+  /** Age in seconds of the oldest message of a delivery queue. */
   readonly oldestMessageAgeSeconds: number;
+  /**
+   * Messages in flight (received, not yet deleted) in a delivery queue. SQS refuses to hand
+   * out more than about 120,000 per queue; a waiting delivery is a delayed message, not an
+   * in-flight one, so a healthy queue stays far below.
+   * @default 50000
+   */
+  readonly inFlightMessages?: number;
+}
+
+/** A queue the dispatcher drains, watched for age and in-flight messages. */
+export interface WatchedDeliveryQueue {
+  readonly queue: IQueue;
+  /** The cdk.json setting that bounds the concurrency draining it, named in the alarm text. */
+  readonly concurrencySetting: string;
+}
+
+/** The alarms of one delivery queue. */
+export interface DeliveryQueueAlarms {
+  readonly oldestMessage: Alarm;
+  readonly inFlight: Alarm;
 }
 
 export interface MonitoringProps {
   readonly thresholds: MonitoringThresholds;
-  /** The delivery queue: its depth and the age of its oldest message. */
-  readonly deliveryQueue: IQueue;
+  /**
+   * The queues the dispatcher drains (the delivery queue and its slow lane) by a short name
+   * (`delivery`, `delivery-slow`): their depth, in-flight count and oldest message.
+   */
+  readonly deliveryQueues: Readonly<Record<string, WatchedDeliveryQueue>>;
   /** Each dead-letter queue by a short name (`delivery-dlq`); any message in one alarms. */
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
   /** Every function of the stack; errors and throttles of each alarm. */
@@ -72,12 +95,14 @@ interface EndpointAlarmDefinition {
 }
 
 const PERIOD = Duration.minutes(5);
+const DEFAULT_IN_FLIGHT_ALARM = 50_000;
 const CLOUDWATCH = new ServicePrincipal('cloudwatch.amazonaws.com');
 
 /**
  * Hookline's operations: the alarm topic, the per-endpoint Metrics Insights alarms
- * that cover endpoints added after the deploy, the stack alarms (dead letters, stuck
- * deliveries, function errors and throttles), and the dashboard.
+ * that cover endpoints added after the deploy, the stack alarms (dead letters; stuck
+ * deliveries and in-flight build-up on both delivery lanes; function errors and throttles),
+ * and the dashboard.
  */
 export class Monitoring extends Construct {
   /** Every alarm notifies this topic when it goes into ALARM and back to OK. */
@@ -87,7 +112,8 @@ export class Monitoring extends Construct {
   readonly endpointAlarms: Readonly<Record<EndpointAlarmName, CfnAlarm>>;
   /** One "not empty" alarm per dead-letter queue, by the names passed in. */
   readonly deadLetterQueueAlarms: Readonly<Record<string, Alarm>>;
-  readonly oldestMessageAlarm: Alarm;
+  /** Age and in-flight alarms of each delivery queue, by the names passed in. */
+  readonly deliveryQueueAlarms: Readonly<Record<string, DeliveryQueueAlarms>>;
   readonly functionAlarms: Readonly<Record<FunctionName, FunctionAlarms>>;
   readonly dashboard: Dashboard;
 
@@ -98,23 +124,20 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.endpointAlarms = this.createEndpointAlarms(props.thresholds);
     this.deadLetterQueueAlarms = this.createDeadLetterQueueAlarms(props.deadLetterQueues);
-    this.oldestMessageAlarm = this.stackAlarm(
-      'DeliveryQueueOldestMessageAlarm',
-      'delivery-queue-oldest-message',
-      props.deliveryQueue.metricApproximateAgeOfOldestMessage({
-        statistic: Stats.MAXIMUM,
-        period: PERIOD,
-      }),
-      props.thresholds.oldestMessageAgeSeconds,
-      `A delivery has been in the delivery queue for ${props.thresholds.oldestMessageAgeSeconds} s, longer than its whole retry schedule takes: the dispatcher is not draining the queue (errors, throttles, a disabled event source mapping). (oldestMessageAgeAlarmSeconds in cdk.json)`,
-    );
+    const thresholds = {
+      ...props.thresholds,
+      inFlightMessages: props.thresholds.inFlightMessages ?? DEFAULT_IN_FLIGHT_ALARM,
+    };
+    this.deliveryQueueAlarms = this.createDeliveryQueueAlarms(props.deliveryQueues, thresholds);
     this.functionAlarms = this.createFunctionAlarms(props.functions);
     this.dashboard = new Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
       widgets: dashboardRows({
         title: Stack.of(this).stackName,
-        thresholds: props.thresholds,
-        deliveryQueue: props.deliveryQueue,
+        thresholds,
+        deliveryQueues: Object.fromEntries(
+          Object.entries(props.deliveryQueues).map(([name, { queue }]) => [name, queue]),
+        ),
         deadLetterQueues: props.deadLetterQueues,
         functions: props.functions,
         alarms: this.alarms,
@@ -279,6 +302,39 @@ export class Monitoring extends Construct {
     );
   }
 
+  /**
+   * A waiting delivery is a new message delayed at most 15 minutes, so a queue that is
+   * drained never holds a message much older, nor many in flight.
+   */
+  private createDeliveryQueueAlarms(
+    queues: Readonly<Record<string, WatchedDeliveryQueue>>,
+    thresholds: Required<MonitoringThresholds>,
+  ): Record<string, DeliveryQueueAlarms> {
+    const max = { statistic: Stats.MAXIMUM, period: PERIOD };
+    const { oldestMessageAgeSeconds: age, inFlightMessages: inFlight } = thresholds;
+    return Object.fromEntries(
+      Object.entries(queues).map(([name, { queue, concurrencySetting }]) => [
+        name,
+        {
+          oldestMessage: this.stackAlarm(
+            `${pascalCase(name)}QueueOldestMessageAlarm`,
+            `${name}-queue-oldest-message`,
+            queue.metricApproximateAgeOfOldestMessage(max),
+            age,
+            `A message has been in the ${name} queue for ${age} s. A waiting delivery is sent again delayed by at most 15 minutes, so the dispatcher is not draining this queue: errors, throttles, a disabled event source mapping, or ${concurrencySetting} too low for the load. (oldestMessageAgeAlarmSeconds in cdk.json)`,
+          ),
+          inFlight: this.stackAlarm(
+            `${pascalCase(name)}QueueInFlightAlarm`,
+            `${name}-queue-in-flight`,
+            queue.metricApproximateNumberOfMessagesNotVisible(max),
+            inFlight,
+            `The ${name} queue holds at least ${inFlight} messages in flight (received, not yet deleted); SQS hands out no more beyond about 120,000. Waiting deliveries are delayed messages, not in flight: deliveries are received faster than they settle (dispatcher errors or timeouts leave them in flight until their visibility timeout ends).`,
+          ),
+        },
+      ]),
+    );
+  }
+
   private createFunctionAlarms(
     functions: Readonly<Record<FunctionName, IFunction>>,
   ): Record<FunctionName, FunctionAlarms> {
@@ -310,7 +366,10 @@ export class Monitoring extends Construct {
     return [
       ...Object.values(this.endpointAlarms),
       ...Object.values(this.deadLetterQueueAlarms),
-      this.oldestMessageAlarm,
+      ...Object.values(this.deliveryQueueAlarms).flatMap((alarms) => [
+        alarms.oldestMessage,
+        alarms.inFlight,
+      ]),
       ...Object.values(this.functionAlarms).flatMap((alarms) => [alarms.errors, alarms.throttles]),
     ];
   }

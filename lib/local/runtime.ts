@@ -53,8 +53,10 @@ export interface LocalOptions {
   readonly apiKey?: string;
   /** Overrides of the deployment settings, e.g. a retry schedule in seconds for tests. */
   readonly settings?: Partial<HooklineSettings>;
-  /** Dispatcher batches handled at once. @default 4 */
+  /** Dispatcher batches handled at once on the main lane. @default the `dispatcherMaxConcurrency` setting */
   readonly dispatcherConcurrency?: number;
+  /** Messages a local queue holds in flight before ReceiveMessage fails with OverLimit, as in SQS. @default 120000 */
+  readonly sqsInFlightLimit?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -200,7 +202,10 @@ async function listen(server: Server, port: number, host: string): Promise<strin
 
 type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-/** Plays the two SQS event source mappings: delivery queue → dispatcher, jobs → replay. */
+/**
+ * Plays the SQS event source mappings: the delivery queue and the slow lane → dispatcher, each
+ * with its maximum concurrency, and jobs → replay.
+ */
 function startPollers(
   standIns: StandIns,
   functions: { dispatcher: QueueHandler; replay: QueueHandler },
@@ -236,7 +241,12 @@ function startPollers(
   const pollers = [
     pollerFor('delivery', 'dispatcher', functions.dispatcher, {
       batchSize: settings.dispatchBatchSize,
-      concurrency: options.dispatcherConcurrency ?? 4,
+      concurrency: options.dispatcherConcurrency ?? settings.dispatcherMaxConcurrency,
+      timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
+    }),
+    pollerFor('slowDelivery', 'dispatcher', functions.dispatcher, {
+      batchSize: settings.dispatchBatchSize,
+      concurrency: settings.slowLaneMaxConcurrency,
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
     pollerFor('jobs', 'replay', functions.replay, {
@@ -265,7 +275,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   mkdirSync(dataDir, { recursive: true });
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as LogLevel);
   const settings: HooklineSettings = { ...defaultSettings, ...options.settings };
-  const standIns = await startStandIns(dataDir, settings);
+  const standIns = await startStandIns(dataDir, settings, {
+    ...(options.sqsInFlightLimit !== undefined && { inFlightLimit: options.sqsInFlightLimit }),
+  });
 
   // Listening first: the dispatcher's bus client needs the API's address.
   const server = createServer();

@@ -13,11 +13,13 @@ import {
   refuseForeignHosts,
   refuseLikeAws,
 } from './loopback';
+import { type StrictSqsOptions, strictFauxqs } from './strict-sqs';
 import { createTables, LOCAL_PREFIX, LOCAL_REGION } from './tables';
 
 /**
  * Protocol-compatible DynamoDB and SQS servers, in this process, on loopback ports only and
- * answering only loopback `Host` names (see `./loopback`): they take any credentials.
+ * answering only loopback `Host` names (see `./loopback`): they take any credentials. The SQS
+ * one refuses what AWS refuses where fauxqs alone would not (see `./strict-sqs`).
  */
 export interface StandIns {
   readonly dynamoEndpoint: string;
@@ -27,9 +29,17 @@ export interface StandIns {
   stop(): Promise<void>;
 }
 
+/**
+ * How strict the SQS stand-in is (see `./strict-sqs`): AWS's in-flight limit by default
+ * (120,000 per queue; tests set it low to reach it), and the clock the 12-hour visibility rule
+ * counts on (tests move it on instead of waiting).
+ */
+export type StandInOptions = StrictSqsOptions;
+
 export async function startStandIns(
   dataDir: string,
   settings: HooklineSettings,
+  options: StandInOptions = {},
 ): Promise<StandIns> {
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   mkdirSync(join(dataDir, 'sqs'), { recursive: true });
@@ -46,7 +56,10 @@ export async function startStandIns(
   // fauxqs binds 0.0.0.0 whatever `host` it is given (`host` only renames its queue URLs), so
   // its listen is kept on loopback from outside, and its request listener gets the Host check.
   const { value: sqsServer, servers } = await bindingLoopbackOnly(() =>
-    startFauxqs({ port: 0, logger: false, dataDir: join(dataDir, 'sqs') }),
+    strictFauxqs(
+      () => startFauxqs({ port: 0, logger: false, dataDir: join(dataDir, 'sqs') }),
+      options,
+    ),
   );
   const sqsHttp = servers.find(
     (server) => (server.address() as AddressInfo).port === sqsServer.port,

@@ -13,6 +13,7 @@ interface CreatedEndpoint {
 const ENV = {
   HOOKLINE_DELIVERY_TIMEOUT_SECONDS: '2',
   HOOKLINE_RETRY_SCHEDULE: '1s,1s',
+  HOOKLINE_DISPATCHER_MAX_CONCURRENCY: '4',
 };
 const TENANT = 'crash';
 const PATHS = ['/slow-a', '/slow-b'];

@@ -145,7 +145,9 @@ const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
     'key:endpointSecrets': ['kms:Decrypt'],
     'logs:own': LOGS,
     'queue:deadLetter': ['sqs:SendMessage'],
-    'queue:delivery': POLL,
+    // Polled by one event source mapping per lane; every wait is a new message on a lane.
+    'queue:delivery': [...POLL, 'sqs:SendMessage'],
+    'queue:slowDelivery': [...POLL, 'sqs:SendMessage'],
     'table:attempts': ['dynamodb:BatchWriteItem'],
     'table:deliveries': ['dynamodb:UpdateItem'],
     'table:endpointState': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -327,7 +329,7 @@ describe('queue policies: only Hookline sends', () => {
       grantsOf(fns()[name])[`queue:${queue}`]?.includes('sqs:SendMessage'),
     );
 
-  it('denies SendMessage on the delivery queue to every role but ingest, management and replay', () => {
+  it('denies SendMessage on the delivery queue to every role but ingest, management, the dispatcher and replay', () => {
     // Prepare
     const statements = queuePolicy('delivery');
     const arn = arnOf(t.id(t.stack.pipeline.deliveryQueue));
@@ -344,12 +346,47 @@ describe('queue policies: only Hookline sends', () => {
       Resource: arn,
       Condition: {
         ArnNotEquals: {
-          'aws:PrincipalArn': [roleArn('ingest'), roleArn('management'), roleArn('replay')],
+          'aws:PrincipalArn': [
+            roleArn('ingest'),
+            roleArn('management'),
+            roleArn('dispatcher'),
+            roleArn('replay'),
+          ],
         },
         BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
       },
     });
     // Nothing is allowed by the queue policy; the TLS-only statement stays.
+    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([]);
+    expect(statements).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:*',
+      Resource: arn,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+  });
+
+  it('denies SendMessage on the slow lane to every role but the dispatcher', () => {
+    // Prepare
+    const statements = queuePolicy('slowDelivery');
+    const arn = arnOf(t.id(t.stack.pipeline.slowDeliveryQueue));
+
+    // Act
+    const deny = statements.find((s) => s.Sid === 'OnlyHooklineRolesSend');
+
+    // Assess: TLS only, no Allow, and only the dispatcher moves deliveries into the lane.
+    expect(deny).toEqual({
+      Sid: 'OnlyHooklineRolesSend',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:SendMessage',
+      Resource: arn,
+      Condition: {
+        ArnNotEquals: { 'aws:PrincipalArn': [roleArn('dispatcher')] },
+        BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    });
     expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([]);
     expect(statements).toContainEqual({
       Effect: 'Deny',
@@ -376,7 +413,8 @@ describe('queue policies: only Hookline sends', () => {
 
   it('has the senders a reviewer expects on each queue', () => {
     expect(Object.fromEntries(queueNames.map((queue) => [queue, sendersOf(queue)]))).toEqual({
-      delivery: ['ingest', 'management', 'replay'],
+      delivery: ['ingest', 'management', 'dispatcher', 'replay'],
+      slowDelivery: ['dispatcher'],
       deadLetter: ['dispatcher'],
       jobs: ['management', 'replay'],
       jobsDeadLetter: [],
@@ -467,6 +505,9 @@ describe('outputs', () => {
     expect(outputs.EventBusName?.Value).toEqual(ref(t.id(stack.ingress.eventBus)));
     expect(outputs.OperationsBusName?.Value).toEqual(ref(t.id(stack.ingress.operationsBus)));
     expect(outputs.DeliveryQueueUrl?.Value).toEqual(ref(t.id(stack.pipeline.deliveryQueue)));
+    expect(outputs.SlowDeliveryQueueUrl?.Value).toEqual(
+      ref(t.id(stack.pipeline.slowDeliveryQueue)),
+    );
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual(ref(t.id(stack.pipeline.deadLetterQueue)));
     expect(outputs.JobsQueueUrl?.Value).toEqual(ref(t.id(stack.replay.jobsQueue)));
     expect(outputs.ApiKeysTableName?.Value).toEqual(ref(t.id(stack.storage.tables.apiKeys)));

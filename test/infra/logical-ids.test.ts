@@ -48,7 +48,15 @@ const ADDED: Readonly<Record<string, string>> = {
   ApiKeysLogGroupAE36368A: 'AWS::Logs::LogGroup',
 };
 
-const PINNED: Readonly<Record<string, string>> = { ...DEPLOYED, ...ADDED };
+/**
+ * The slow lane of the delivery queue (deliveries to slow or hanging endpoints), pinned from
+ * its first deploy on: a new id would drop the deliveries waiting in it.
+ */
+const SLOW_LANE: Readonly<Record<string, string>> = {
+  DeliveryPipelineSlowDeliveryQueue5BB493CB: 'AWS::SQS::Queue',
+};
+
+const PINNED: Readonly<Record<string, string>> = { ...DEPLOYED, ...ADDED, ...SLOW_LANE };
 const STATEFUL_TYPES = new Set(Object.values(PINNED));
 
 let template: StackTemplate;
@@ -66,9 +74,14 @@ describe('a deployed stack updates in place', () => {
     expect(template.resources[logicalId]?.Type).toBe(type);
   });
 
-  it('pins the 25 deployed resources and the 4 added ones', () => {
+  it.each(Object.entries(SLOW_LANE))('keeps %s (%s), the slow lane', (logicalId, type) => {
+    expect(template.resources[logicalId]?.Type).toBe(type);
+  });
+
+  it('pins the 25 deployed resources, the 4 added by issue 9 and the slow lane', () => {
     expect(Object.keys(DEPLOYED)).toHaveLength(25);
     expect(Object.keys(ADDED)).toHaveLength(4);
+    expect(Object.keys(SLOW_LANE)).toHaveLength(1);
   });
 
   it('lists every stateful resource of the template, so a new one is guarded from the start', () => {

@@ -105,8 +105,9 @@ describe('alarm topic', () => {
 
 describe('alarms', () => {
   it('every one notifies the topic on ALARM and on OK', () => {
-    // 3 per endpoint, 3 dead-letter queues, the oldest delivery, errors and throttles × 6.
-    expect(alarms(t)).toHaveLength(3 + 3 + 1 + 2 * 6);
+    // 3 per endpoint, 3 dead-letter queues, oldest message and in-flight × 2 delivery lanes,
+    // errors and throttles × 6 functions.
+    expect(alarms(t)).toHaveLength(3 + 3 + 2 * 2 + 2 * 6);
     expect(t.stack.monitoring.alarms).toHaveLength(alarms(t).length);
     for (const [id, alarm] of alarms(t)) {
       expect(alarm.Properties.AlarmActions, id).toEqual([topicRef(t)]);
@@ -210,25 +211,70 @@ describe('alarms', () => {
       },
     );
 
-    it('alarms on a delivery older than its whole retry schedule, or the context value', () => {
-      const properties = t.resource(t.stack.monitoring.oldestMessageAlarm).Properties;
-      expect(properties).toMatchObject({
-        ...single(
-          'AWS/SQS',
-          'ApproximateAgeOfOldestMessage',
-          {
-            Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [t.id(t.stack.pipeline.deliveryQueue), 'QueueName'] },
-          },
-          'Maximum',
-        ),
-        // (1m + 5m + 30m + 2h + 12h) × 1.2 + 5 × 25 s dispatcher timeouts + 1 h.
-        Threshold: 66_797,
-        AlarmActions: [topicRef(t)],
-        OKActions: [topicRef(t)],
-      });
-      expect(tuned.resource(tuned.stack.monitoring.oldestMessageAlarm).Properties.Threshold).toBe(
-        86_400,
+    const lanes = (s: StackTemplate) => ({
+      delivery: s.stack.pipeline.deliveryQueue,
+      'delivery-slow': s.stack.pipeline.slowDeliveryQueue,
+    });
+    const laneAlarms = (s: StackTemplate, lane: 'delivery' | 'delivery-slow') => {
+      const found = s.stack.monitoring.deliveryQueueAlarms[lane];
+      if (!found) throw new Error(`no alarms for ${lane}`);
+      return found;
+    };
+
+    it('watches exactly the two delivery lanes', () => {
+      expect(Object.keys(t.stack.monitoring.deliveryQueueAlarms)).toEqual([
+        'delivery',
+        'delivery-slow',
+      ]);
+    });
+
+    it.each(['delivery', 'delivery-slow'] as const)(
+      '%s: alarms on a message older than one 15-minute hop and a redelivery, or the context value',
+      (lane) => {
+        const properties = t.resource(laneAlarms(t, lane).oldestMessage).Properties;
+        expect(properties).toMatchObject({
+          ...single(
+            'AWS/SQS',
+            'ApproximateAgeOfOldestMessage',
+            { Name: 'QueueName', Value: { 'Fn::GetAtt': [t.id(lanes(t)[lane]), 'QueueName'] } },
+            'Maximum',
+          ),
+          // 900 s (the longest SQS delay) + the 150 s visibility timeout + 300 s.
+          Threshold: 1350,
+          AlarmName: `Hookline-${lane}-queue-oldest-message`,
+          AlarmActions: [topicRef(t)],
+          OKActions: [topicRef(t)],
+        });
+        expect(properties.AlarmDescription).toContain(
+          lane === 'delivery' ? 'dispatcherMaxConcurrency' : 'slowLaneMaxConcurrency',
+        );
+        expect(tuned.resource(laneAlarms(tuned, lane).oldestMessage).Properties.Threshold).toBe(
+          86_400,
+        );
+      },
+    );
+
+    it.each(['delivery', 'delivery-slow'] as const)(
+      '%s: alarms on 50,000 messages in flight, well below the ~120,000 SQS allows',
+      (lane) => {
+        expect(t.resource(laneAlarms(t, lane).inFlight).Properties).toMatchObject({
+          ...single(
+            'AWS/SQS',
+            'ApproximateNumberOfMessagesNotVisible',
+            { Name: 'QueueName', Value: { 'Fn::GetAtt': [t.id(lanes(t)[lane]), 'QueueName'] } },
+            'Maximum',
+          ),
+          Threshold: 50_000,
+          AlarmName: `Hookline-${lane}-queue-in-flight`,
+          AlarmActions: [topicRef(t)],
+          OKActions: [topicRef(t)],
+        });
+      },
+    );
+
+    it('keeps the logical id of the delivery queue age alarm', () => {
+      expect(t.id(laneAlarms(t, 'delivery').oldestMessage)).toMatch(
+        /^MonitoringDeliveryQueueOldestMessageAlarm[0-9A-F]{8}$/,
       );
     });
 
@@ -390,36 +436,37 @@ describe('dashboard', () => {
     ]);
   });
 
-  it('graphs the delivery queue: waiting, in flight or backoff, and the oldest message', () => {
-    const delivery = queue(t, t.stack.pipeline.deliveryQueue);
-    expect(widget('Delivery queue: messages').properties.metrics).toEqual([
-      [
-        'AWS/SQS',
-        'ApproximateNumberOfMessagesVisible',
-        'QueueName',
-        delivery,
-        { label: 'Waiting (visible)', stat: 'Maximum' },
-      ],
-      [
-        'AWS/SQS',
-        'ApproximateNumberOfMessagesNotVisible',
-        'QueueName',
-        delivery,
-        { label: 'In flight or in backoff (not visible)', stat: 'Maximum' },
-      ],
-    ]);
-    const age = widget('Delivery queue: age of oldest message (s)').properties;
-    expect(age.metrics).toEqual([
-      [
-        'AWS/SQS',
-        'ApproximateAgeOfOldestMessage',
-        'QueueName',
-        delivery,
-        { label: 'Oldest', stat: 'Maximum' },
-      ],
-    ]);
+  it('graphs both delivery lanes: ready, in flight, waiting out a delay, and the oldest message', () => {
+    // Prepare
+    const lanes = [
+      ['delivery', queue(t, t.stack.pipeline.deliveryQueue)],
+      ['delivery-slow', queue(t, t.stack.pipeline.slowDeliveryQueue)],
+    ] as const;
+    const sqs = (metric: string, name: string, label: string) => [
+      'AWS/SQS',
+      metric,
+      'QueueName',
+      name,
+      { label, stat: 'Maximum' },
+    ];
+
+    // Act
+    const messages = widget('Delivery queues: messages').properties;
+    const age = widget('Delivery queues: age of oldest message (s)').properties;
+
+    // Assess
+    expect(messages.metrics).toEqual(
+      lanes.flatMap(([lane, name]) => [
+        sqs('ApproximateNumberOfMessagesVisible', name, `${lane}: ready`),
+        sqs('ApproximateNumberOfMessagesNotVisible', name, `${lane}: in flight`),
+        sqs('ApproximateNumberOfMessagesDelayed', name, `${lane}: waiting (delayed)`),
+      ]),
+    );
+    expect(age.metrics).toEqual(
+      lanes.map(([lane, name]) => sqs('ApproximateAgeOfOldestMessage', name, lane)),
+    );
     expect(age.annotations?.horizontal).toEqual([
-      expect.objectContaining({ value: 66_797, label: 'Alarm' }),
+      expect.objectContaining({ value: 1350, label: 'Alarm' }),
     ]);
   });
 

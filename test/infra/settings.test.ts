@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings, deliveryWindowSeconds } from '#shared/settings';
 import {
@@ -11,7 +12,7 @@ import {
   resolveSettings,
   SettingsError,
 } from '../../lib/settings';
-import { buildStack, cdkJsonContext, repoRoot, StackTemplate } from './synth';
+import { arnOf, buildStack, cdkJsonContext, repoRoot, StackTemplate } from './synth';
 
 const read = (context: Record<string, unknown>) => resolveSettings((key) => context[key]);
 const problemsOf = (context: Record<string, unknown>): readonly string[] => {
@@ -37,26 +38,41 @@ describe('resolveSettings', () => {
   it('falls back to the defaults when the context is empty', () => {
     expect(read({})).toEqual({
       settings: defaultSettings,
-      deployment: { ...defaultDeploymentSettings, oldestMessageAgeAlarmSeconds: 66_797 },
+      deployment: { ...defaultDeploymentSettings, oldestMessageAgeAlarmSeconds: 1350 },
     });
     expect(read({}).deployment).not.toHaveProperty('alarmEmail');
     expect(defaultSettings.autoDisableAfterSeconds).toBe(432_000);
   });
 
-  it('alarms on the oldest message an hour after the longest regular backoff', () => {
-    // 1m + 5m + 30m + 2h + 12h = 52,560 s, × 1.2 jitter, plus five 25 s dispatcher timeouts.
-    expect(deliveryWindowSeconds(defaultSettings)).toBeCloseTo(52_560 * 1.2 + 5 * 25);
-    expect(oldestMessageAgeAlarmDefault(defaultSettings)).toBe(Math.ceil(63_197 + 3600));
-    const short = read({ retrySchedule: ['10s'], maxAttempts: 3 });
-    expect(short.deployment.oldestMessageAgeAlarmSeconds).toBe(2 * (12 + 25) + 3600);
-    // Never beyond the queue's 14-day retention, where no message gets older.
-    // 3.5 h then 23 × 12 h: 15,145 s + 23 × 51,865 s = 1,208,040 s, within 14 days.
+  it('alarms on a message older than one 15-minute hop, a visibility timeout and 5 minutes', () => {
+    // 900 s (the longest SQS delay) + 6 × the 25 s dispatcher timeout + 300 s.
+    expect(oldestMessageAgeAlarmDefault(defaultSettings)).toBe(900 + 150 + 300);
+    // Waits hop every 15 minutes, so the retry schedule, however long, does not move it.
     const long = read({ retrySchedule: ['3.5h', '12h'], maxAttempts: 25 });
     expect(deliveryWindowSeconds(long.settings)).toBeCloseTo(1_208_040);
-    expect(long.deployment.oldestMessageAgeAlarmSeconds).toBe(14 * 86_400);
+    expect(long.deployment.oldestMessageAgeAlarmSeconds).toBe(1350);
+    // A longer delivery timeout lengthens the visibility timeout, so the alarm follows it.
+    const slow = read({ deliveryTimeoutSeconds: 60 });
+    expect(slow.deployment.oldestMessageAgeAlarmSeconds).toBe(900 + 6 * 70 + 300);
     expect(read({ oldestMessageAgeAlarmSeconds: 86_400 }).deployment).toMatchObject({
       oldestMessageAgeAlarmSeconds: 86_400,
     });
+    // The floor: one hop and the attempt after it (900 s + 25 s).
+    expect(problemsOf({ oldestMessageAgeAlarmSeconds: 925 })).toEqual([]);
+  });
+
+  it('accepts a maxReceiveCount below maxAttempts: a wait is a new message, not a receive', () => {
+    expect(problemsOf({ maxAttempts: 10, maxReceiveCount: 5 })).toEqual([]);
+  });
+
+  it('reads the concurrency of each delivery lane', () => {
+    expect(read({}).settings).toMatchObject({
+      dispatcherMaxConcurrency: 20,
+      slowLaneMaxConcurrency: 5,
+    });
+    expect(
+      read({ dispatcherMaxConcurrency: '100', slowLaneMaxConcurrency: 2 }).settings,
+    ).toMatchObject({ dispatcherMaxConcurrency: 100, slowLaneMaxConcurrency: 2 });
   });
 
   it('accepts the strings that `cdk -c key=value` passes', () => {
@@ -117,7 +133,11 @@ describe('resolveSettings', () => {
     [{ retrySchedule: ['1m', '1d'] }, /1d is outside 1s\.\.12h/],
     [{ retrySchedule: [] }, /non-empty list/],
     [{ dispatchBatchSize: 20_000 }, /dispatchBatchSize: must be between 1 and 10000/],
-    [{ maxAttempts: 10, maxReceiveCount: 5 }, /maxReceiveCount: 5 is below maxAttempts/],
+    [{ maxReceiveCount: 1 }, /maxReceiveCount: must be between 2 and 1000/],
+    // An event source mapping's MaximumConcurrency is 2 to 1000.
+    [{ dispatcherMaxConcurrency: 1 }, /dispatcherMaxConcurrency: must be between 2 and 1000/],
+    [{ slowLaneMaxConcurrency: 1001 }, /slowLaneMaxConcurrency: must be between 2 and 1000/],
+    [{ slowLaneMaxConcurrency: 'five' }, /slowLaneMaxConcurrency: must be an integer/],
     [{ deliveryTimeoutSeconds: 895 }, /above Lambda's 900 s/],
     [{ maxAttempts: 40, retrySchedule: ['12h'] }, /beyond the delivery queue's 14-day retention/],
     [{ eventBusName: 'default' }, /eventBusName: must not be "default"/],
@@ -158,8 +178,8 @@ describe('resolveSettings', () => {
       /oldestMessageAgeAlarmSeconds: must be between 60 and 1209600/,
     ],
     [
-      { oldestMessageAgeAlarmSeconds: 3600 },
-      /oldestMessageAgeAlarmSeconds: 3600 is below the 63197 s a delivery can regularly spend in backoff/,
+      { oldestMessageAgeAlarmSeconds: 900 },
+      /oldestMessageAgeAlarmSeconds: 900 is below the 925 s a message regularly spends in a delivery queue/,
     ],
     [{ alarmEmail: 'ops@example' }, /alarmEmail: must be an email address/],
     [{ alarmEmail: 'two words@example.com' }, /alarmEmail: must be an email address/],
@@ -178,6 +198,10 @@ describe('a context override', () => {
     maxReceiveCount: 8,
     circuitBreakerThreshold: 3,
     circuitBreakerCooldownSeconds: '120',
+    circuitBreakerFailureRatePercent: 25,
+    slowEndpointSeconds: 3,
+    dispatcherMaxConcurrency: 50,
+    slowLaneMaxConcurrency: '8',
     autoDisableAfterSeconds: 7200,
     eventBusName: 'acme-webhooks',
     logRetentionDays: 7,
@@ -197,6 +221,9 @@ describe('a context override', () => {
         MAX_ATTEMPTS: '4',
         CIRCUIT_BREAKER_THRESHOLD: '3',
         CIRCUIT_BREAKER_COOLDOWN_SECONDS: '120',
+        CIRCUIT_BREAKER_FAILURE_RATE_PERCENT: '25',
+        SLOW_ENDPOINT_SECONDS: '3',
+        MAX_RECEIVE_COUNT: '8',
         AUTO_DISABLE_AFTER_SECONDS: '7200',
       });
     }
@@ -206,21 +233,48 @@ describe('a context override', () => {
   it('reaches the derived timeouts, batch size, redrive count, bus name and log retention', () => {
     const { pipeline, ingress, replay } = t.stack;
     expect(t.resource(pipeline.dispatcher).Properties.Timeout).toBe(15);
-    expect(t.resource(pipeline.deliveryQueue).Properties).toMatchObject({
-      VisibilityTimeout: 90,
-      RedrivePolicy: { maxReceiveCount: 8 },
-    });
+    for (const lane of [pipeline.deliveryQueue, pipeline.slowDeliveryQueue]) {
+      expect(t.resource(lane).Properties).toMatchObject({
+        VisibilityTimeout: 90,
+        RedrivePolicy: { maxReceiveCount: 8 },
+      });
+    }
     // Replay pages do not depend on the delivery settings.
     expect(t.resource(replay.replayFunction).Properties.Timeout).toBe(300);
     expect(t.resource(replay.jobsQueue).Properties).toMatchObject({
       VisibilityTimeout: 1800,
       RedrivePolicy: { maxReceiveCount: 5 },
     });
-    t.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25 });
     expect(t.resource(ingress.eventBus).Properties.Name).toBe('acme-webhooks');
     expect(t.resource(ingress.operationsBus).Properties.Name).toBe('acme-webhooks-operations');
     for (const [, logGroup] of t.ofType('AWS::Logs::LogGroup')) {
       expect(logGroup.Properties.RetentionInDays).toBe(7);
+    }
+  });
+
+  it('bounds each delivery lane by its own concurrency, in batches of dispatchBatchSize', () => {
+    // Prepare
+    const { pipeline } = t.stack;
+
+    // Act
+    const mappingsOn = (queue: IConstruct) =>
+      t
+        .ofType('AWS::Lambda::EventSourceMapping')
+        .map(([, mapping]) => mapping.Properties)
+        .filter((m) => JSON.stringify(m.EventSourceArn) === JSON.stringify(arnOf(t.id(queue))))
+        .map((m) => [m.BatchSize, m.ScalingConfig]);
+
+    // Assess
+    expect(mappingsOn(pipeline.deliveryQueue)).toEqual([[25, { MaximumConcurrency: 50 }]]);
+    expect(mappingsOn(pipeline.slowDeliveryQueue)).toEqual([[25, { MaximumConcurrency: 8 }]]);
+  });
+
+  it('sizes the oldest-message alarms of both lanes from the shorter visibility timeout', () => {
+    // 900 s + 6 × the 15 s dispatcher timeout + 300 s.
+    const lanes = t.stack.monitoring.deliveryQueueAlarms;
+    expect(Object.keys(lanes)).toEqual(['delivery', 'delivery-slow']);
+    for (const { oldestMessage } of Object.values(lanes)) {
+      expect(t.resource(oldestMessage).Properties.Threshold).toBe(900 + 90 + 300);
     }
   });
 });

@@ -196,10 +196,11 @@ describe('storage', () => {
 });
 
 describe('queues', () => {
-  const queue = (name: 'delivery' | 'dlq' | 'ingestDlq' | 'jobs' | 'jobsDlq') => {
+  const queue = (name: 'delivery' | 'slow' | 'dlq' | 'ingestDlq' | 'jobs' | 'jobsDlq') => {
     const { pipeline, ingress, replay } = t.stack;
     return {
       delivery: pipeline.deliveryQueue,
+      slow: pipeline.slowDeliveryQueue,
       dlq: pipeline.deadLetterQueue,
       ingestDlq: ingress.deadLetterQueue,
       jobs: replay.jobsQueue,
@@ -213,6 +214,7 @@ describe('queues', () => {
 
   it.each([
     ['delivery', 14],
+    ['slow', 14],
     ['dlq', 14],
     ['ingestDlq', 14],
     ['jobs', 4],
@@ -243,16 +245,33 @@ describe('queues', () => {
     },
   );
 
-  it('redrives crashing deliveries to the DLQ after maxReceiveCount receives', () => {
-    expect(t.resource(queue('delivery')).Properties.RedrivePolicy).toEqual({
-      deadLetterTargetArn: arnOf(t.id(queue('dlq'))),
-      maxReceiveCount: 100,
-    });
-  });
+  it.each(['delivery', 'slow'] as const)(
+    '%s: redrives crashing deliveries to the delivery DLQ after maxReceiveCount receives',
+    (name) => {
+      expect(t.resource(queue(name)).Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: arnOf(t.id(queue('dlq'))),
+        maxReceiveCount: 100,
+      });
+    },
+  );
 
-  it('hides a received delivery for 6 × the dispatcher timeout', () => {
-    const dispatcherTimeout = t.resource(fns().dispatcher).Properties.Timeout as number;
-    expect(t.resource(queue('delivery')).Properties.VisibilityTimeout).toBe(6 * dispatcherTimeout);
+  it.each(['delivery', 'slow'] as const)(
+    '%s: hides a received delivery for 6 × the dispatcher timeout',
+    (name) => {
+      const dispatcherTimeout = t.resource(fns().dispatcher).Properties.Timeout as number;
+      expect(t.resource(queue(name)).Properties.VisibilityTimeout).toBe(6 * dispatcherTimeout);
+      expect(t.resource(queue(name)).Properties.VisibilityTimeout).toBe(
+        deriveTimeouts(t.settings).queueVisibilityTimeoutSeconds,
+      );
+    },
+  );
+
+  it('keeps the slow lane apart from the delivery queue, with no delay of its own', () => {
+    expect(t.id(queue('slow'))).not.toBe(t.id(queue('delivery')));
+    for (const name of ['delivery', 'slow'] as const) {
+      expect(t.resource(queue(name)).Properties.DelaySeconds).toBeUndefined();
+      expect(t.resource(queue(name)).Properties.QueueName).toBeUndefined();
+    }
   });
 
   it('redrives a job page that crashed the replay function 5 times to the jobs DLQ', () => {
@@ -336,7 +355,23 @@ describe('functions', () => {
     expect(environment).toMatchObject({
       CIRCUIT_BREAKER_THRESHOLD: '5',
       CIRCUIT_BREAKER_COOLDOWN_SECONDS: '30',
+      CIRCUIT_BREAKER_FAILURE_RATE_PERCENT: '50',
+      SLOW_ENDPOINT_SECONDS: '2',
+      MAX_RECEIVE_COUNT: '100',
     });
+    // Concurrency is the event source mappings' business, not the functions'.
+    expect(environment).not.toHaveProperty('DISPATCHER_MAX_CONCURRENCY');
+    expect(environment).not.toHaveProperty('SLOW_LANE_MAX_CONCURRENCY');
+  });
+
+  it('tells the dispatcher, and only it, the URL of the slow lane', () => {
+    const told = (Object.keys(fns()) as FunctionName[]).filter(
+      (name) => queues.slowDelivery.envVar in t.environment(fns()[name]),
+    );
+    expect(told).toEqual(['dispatcher']);
+    expect(t.environment(fns().dispatcher)[queues.slowDelivery.envVar]).toEqual(
+      ref(t.id(t.stack.pipeline.slowDeliveryQueue)),
+    );
   });
 
   it('tells each function the tables and queues its adapters build, and no more', () => {
@@ -395,33 +430,54 @@ describe('functions', () => {
     expect(timeout('authorizer')).toBe(5);
   });
 
-  const mappingOf = (fn: keyof ReturnType<typeof fns>) => {
-    const mappings = t
+  const mappingsOf = (fn: keyof ReturnType<typeof fns>) =>
+    t
       .ofType('AWS::Lambda::EventSourceMapping')
       .filter(
         ([, m]) =>
           JSON.stringify(m.Properties.FunctionName) === JSON.stringify(ref(t.id(fns()[fn]))),
-      );
-    expect(mappings).toHaveLength(1);
-    return mappings[0]?.[1].Properties;
-  };
+      )
+      .map(([, m]) => m.Properties);
 
-  it('has one event source mapping each for the dispatcher and replay', () => {
-    expect(t.ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+  it('has two event source mappings for the dispatcher (one per lane) and one for replay', () => {
+    expect(t.ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(3);
+    expect(mappingsOf('dispatcher')).toHaveLength(2);
+    expect(mappingsOf('replay')).toHaveLength(1);
   });
 
-  it('drains the delivery queue in batches with partial failures', () => {
-    expect(mappingOf('dispatcher')).toEqual({
-      EventSourceArn: arnOf(t.id(t.stack.pipeline.deliveryQueue)),
-      FunctionName: ref(t.id(fns().dispatcher)),
-      BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 1,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-    });
+  it('keeps the logical id of the delivery queue mapping, so the deployed one is updated in place', () => {
+    const [id] =
+      t
+        .ofType('AWS::Lambda::EventSourceMapping')
+        .find(
+          ([, m]) =>
+            JSON.stringify(m.Properties.EventSourceArn) ===
+            JSON.stringify(arnOf(t.id(t.stack.pipeline.deliveryQueue))),
+        ) ?? [];
+    expect(id).toBe(
+      'DeliveryPipelineDispatcherSqsEventSourceHooklineDeliveryPipelineDeliveryQueueB1FC7F9D2A804DC8',
+    );
   });
+
+  it.each([
+    ['delivery queue', 20, () => t.stack.pipeline.deliveryQueue],
+    ['slow lane', 5, () => t.stack.pipeline.slowDeliveryQueue],
+  ] as const)(
+    'drains the %s in batches with partial failures, at most %i invocations at once',
+    (_name, maxConcurrency, lane) => {
+      expect(mappingsOf('dispatcher')).toContainEqual({
+        EventSourceArn: arnOf(t.id(lane())),
+        FunctionName: ref(t.id(fns().dispatcher)),
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: maxConcurrency },
+      });
+    },
+  );
 
   it('works through the jobs queue one page per invocation, reporting a failed page', () => {
-    expect(mappingOf('replay')).toEqual({
+    expect(mappingsOf('replay')[0]).toEqual({
       EventSourceArn: arnOf(t.id(t.stack.replay.jobsQueue)),
       FunctionName: ref(t.id(fns().replay)),
       BatchSize: 1,

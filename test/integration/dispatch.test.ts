@@ -9,14 +9,23 @@ import {
   MemoryObserver,
 } from '../../lambda/adapters/memory/stores';
 import { AttemptCollector } from '../../lambda/domain/attempt-collector';
-import { type DispatchDependencies, dispatchDelivery } from '../../lambda/domain/dispatch';
+import {
+  type DispatchDecision,
+  type DispatchDependencies,
+  dispatchDelivery,
+} from '../../lambda/domain/dispatch';
 import type { DeliveryMessage } from '../../lambda/domain/ports';
 import { verifySignature } from '../../lambda/domain/signing';
 import { Receiver } from '../support/receiver';
 import { anEndpoint } from '../support/records';
 
 const FIRST = { receiveCount: 1 };
-const AGAIN = { receiveCount: 2 };
+
+/** The message a wait sends on: the next receive gets the delivery with its progress. */
+function carried(decision: DispatchDecision): DeliveryMessage {
+  if (decision.action !== 'wait') throw new Error(`expected a wait, got ${decision.action}`);
+  return decision.message;
+}
 
 describe('dispatching one delivery to a real HTTP receiver', () => {
   let receiver: Receiver;
@@ -47,9 +56,11 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
         scheduleMs: [60_000, 300_000],
         maxAttempts: 3,
         timeoutMs: 500,
+        slowAfterMs: 500,
         userAgent: 'Hookline/test',
-        circuit: { threshold: 100, cooldownMs: 30_000 },
+        circuit: { threshold: 100, failureRatePercent: 50, cooldownMs: 30_000 },
         autoDisableAfterMs: 5 * 86_400_000,
+        maxReceiveCount: 100,
         ...overrides,
       },
     };
@@ -107,7 +118,13 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     const decision = await dispatchDelivery(deps, message, FIRST, collector);
 
     // Assess
-    expect(decision).toEqual({ action: 'retry', cause: 'failed', delaySeconds: 60 });
+    expect(decision).toMatchObject({
+      action: 'wait',
+      cause: 'failed',
+      delaySeconds: 60,
+      lane: 'main',
+      message: { ...message, attempts: 1 },
+    });
     expect(deps.deliveries.items.get(`${message.eventId}|${message.endpointId}`)?.attempts).toBe(1);
     expect(collector.entries()[0]?.attempts[0]?.error).toContain(error);
     expect(
@@ -125,8 +142,8 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
   it('waits at least Retry-After on 429', async () => {
     receiver.behave('/busy', () => ({ status: 429, headers: { 'retry-after': '900' } }));
     const { deps, message, collector } = setup('/busy');
-    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
-      action: 'retry',
+    expect(await dispatchDelivery(deps, message, FIRST, collector)).toMatchObject({
+      action: 'wait',
       cause: 'failed',
       delaySeconds: 900,
     });
@@ -139,13 +156,13 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
 
     // Act
     const first = await dispatchDelivery(deps, message, FIRST, collector);
-    const second = await dispatchDelivery(deps, message, AGAIN, collector);
+    const second = await dispatchDelivery(deps, carried(first), FIRST, collector);
 
     // Assess
-    expect(first.action).toBe('retry');
+    expect(first.action).toBe('wait');
     expect(second).toEqual({ action: 'ack', reason: 'dead_lettered' });
     expect(deps.deadLetters.sent).toMatchObject([
-      { message, reason: { attempts: 2, lastStatus: 503 } },
+      { message: { eventId: message.eventId }, reason: { attempts: 2, lastStatus: 503 } },
     ]);
     expect(deps.deliveries.items.get(`${message.eventId}|${message.endpointId}`)?.status).toBe(
       'dead_lettered',
@@ -155,8 +172,8 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
   it('marks a delivery that had failed as delivered once it succeeds', async () => {
     receiver.behave('/flaky', (_, seen) => ({ status: seen === 0 ? 500 : 200 }));
     const { deps, message, collector } = setup('/flaky');
-    await dispatchDelivery(deps, message, FIRST, collector);
-    const decision = await dispatchDelivery(deps, message, AGAIN, collector);
+    const first = await dispatchDelivery(deps, message, FIRST, collector);
+    const decision = await dispatchDelivery(deps, carried(first), FIRST, collector);
     expect(decision).toEqual({ action: 'ack', reason: 'delivered' });
     expect(deps.deliveries.items.get(`${message.eventId}|${message.endpointId}`)).toEqual({
       attempts: 1,
@@ -202,35 +219,98 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     });
   });
 
-  it('opens the circuit after consecutive failures and defers without attempts until it cools', async () => {
+  it('opens the circuit on a sustained failure rate and holds deliveries back without attempts', async () => {
     // Prepare
     receiver.behave('/dead', () => ({ status: 502 }));
     const { deps, message, collector } = setup('/dead', {
-      circuit: { threshold: 2, cooldownMs: 30_000 },
+      circuit: { threshold: 2, failureRatePercent: 50, cooldownMs: 30_000 },
       maxAttempts: 10,
     });
     const other = { ...message, eventId: 'msg_dead_other' };
 
     // Act
-    await dispatchDelivery(deps, message, FIRST, collector);
-    await dispatchDelivery(deps, message, AGAIN, collector);
+    const first = await dispatchDelivery(deps, message, FIRST, collector);
+    await dispatchDelivery(deps, carried(first), FIRST, collector);
     const sentBefore = receiver.to('/dead').length;
     const deferred = await dispatchDelivery(deps, other, FIRST, collector);
 
     // Assess
-    expect(deferred).toMatchObject({ action: 'retry', cause: 'circuit_open' });
-    expect((deferred as { delaySeconds: number }).delaySeconds).toBeGreaterThanOrEqual(30);
+    expect(deferred).toMatchObject({
+      action: 'wait',
+      cause: 'circuit_open',
+      message: { eventId: other.eventId, skipped: 1 },
+    });
+    const { delaySeconds } = deferred as { delaySeconds: number };
+    expect(delaySeconds).toBeGreaterThanOrEqual(30);
+    expect(delaySeconds).toBeLessThanOrEqual(32);
     expect(receiver.to('/dead')).toHaveLength(sentBefore);
     expect(deps.deliveries.items.has(`${other.eventId}|${other.endpointId}`)).toBe(false);
   });
 
-  it('lets one probe through a cooled circuit and closes it when the probe succeeds', async () => {
+  it('never holds a delivery back longer than its own next retry delay', async () => {
+    // Prepare: a 5-minute cool-down, but the endpoint retries after 10 s
+    receiver.behave('/dead-fast-retries', () => ({ status: 502 }));
+    const { deps, endpoint, message, collector } = setup('/dead-fast-retries', {
+      circuit: { threshold: 1, failureRatePercent: 50, cooldownMs: 300_000 },
+    });
+    deps.endpoints.items.set(endpoint.id, { ...endpoint, retrySchedule: ['10s'], maxAttempts: 5 });
+
+    // Act
+    await dispatchDelivery(deps, message, FIRST, collector);
+    const held = await dispatchDelivery(
+      deps,
+      { ...message, eventId: 'msg_held' },
+      FIRST,
+      collector,
+    );
+
+    // Assess
+    expect(held).toMatchObject({ action: 'wait', cause: 'circuit_open', delaySeconds: 10 });
+  });
+
+  it('dead-letters a delivery whose schedule ran out while the circuit held it back', async () => {
+    // Prepare
+    receiver.behave('/dead-for-good', () => ({ status: 500 }));
+    let now = Date.now();
+    const { deps, message, collector } = setup('/dead-for-good', {
+      circuit: { threshold: 1, failureRatePercent: 50, cooldownMs: 600_000 },
+      scheduleMs: [1000, 2000],
+      maxAttempts: 3,
+    });
+    const clocked = { ...deps, now: () => now };
+    await dispatchDelivery(clocked, { ...message, eventId: 'msg_opener' }, FIRST, collector);
+    // Other deliveries to the endpoint take every probe of the half-open circuit.
+    deps.health.acquireProbe = async () => false;
+
+    // Act: held back until the schedule (1 s + 2 s, at most +20 %, plus a minute) has run out
+    let decision = await dispatchDelivery(clocked, message, FIRST, collector);
+    const waits: number[] = [];
+    while (decision.action === 'wait') {
+      waits.push(decision.delaySeconds);
+      now += decision.delaySeconds * 1000;
+      decision = await dispatchDelivery(clocked, decision.message, FIRST, collector);
+    }
+
+    // Assess
+    expect(decision).toEqual({ action: 'ack', reason: 'dead_lettered' });
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(64);
+    expect(deps.deadLetters.sent.at(-1)?.reason).toMatchObject({
+      reason: 'circuit_open',
+      attempts: 0,
+    });
+    expect(deps.deadLetters.sent.at(-1)?.reason.skipped).toBeGreaterThanOrEqual(1);
+    expect(receiver.to('/dead-for-good').map((r) => r.headers['webhook-id'])).not.toContain(
+      message.eventId,
+    );
+  });
+
+  it('lets a probe through a cooled circuit and closes it when the probe succeeds', async () => {
     // Prepare
     let healthy = false;
     receiver.behave('/recovering', () => ({ status: healthy ? 200 : 500 }));
     let now = Date.now();
     const { deps, message, collector } = setup('/recovering', {
-      circuit: { threshold: 1, cooldownMs: 1000 },
+      circuit: { threshold: 1, failureRatePercent: 50, cooldownMs: 1000 },
     });
     const clocked = { ...deps, now: () => now };
     await dispatchDelivery(clocked, message, FIRST, collector);
@@ -254,7 +334,40 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     // Assess
     expect(probe).toEqual({ action: 'ack', reason: 'delivered' });
     expect(after).toEqual({ action: 'ack', reason: 'delivered' });
-    expect(await deps.health.circuit(message.endpointId)).toEqual({ consecutiveFailures: 0 });
+    expect(await deps.health.circuit(message.endpointId)).toEqual({});
+  });
+
+  it('waits out a 12 h retry in hops of at most 15 minutes, trying only when it is due', async () => {
+    // Prepare
+    receiver.behave('/twelve-hours', () => ({ status: 500 }));
+    let now = Date.now();
+    const { deps, endpoint, message, collector } = setup('/twelve-hours');
+    deps.endpoints.items.set(endpoint.id, { ...endpoint, retrySchedule: ['12h'], maxAttempts: 2 });
+    const clocked = { ...deps, now: () => now };
+
+    // Act
+    const failed = await dispatchDelivery(clocked, message, FIRST, collector);
+    const due = now + 43_200_000;
+    const hops: number[] = [];
+    let decision = failed;
+    now += 900_000; // SQS delays the re-sent message by 15 minutes at most
+    decision = await dispatchDelivery(clocked, carried(decision), FIRST, collector);
+    while (decision.action === 'wait' && decision.cause === 'not_due') {
+      hops.push(decision.delaySeconds);
+      now += Math.min(900, decision.delaySeconds) * 1000;
+      decision = await dispatchDelivery(clocked, carried(decision), FIRST, collector);
+    }
+
+    // Assess
+    expect(failed).toMatchObject({
+      action: 'wait',
+      delaySeconds: 43_200,
+      message: { notBefore: due },
+    });
+    expect(hops).toHaveLength(47);
+    expect(now).toBe(due);
+    expect(decision).toEqual({ action: 'ack', reason: 'dead_lettered' });
+    expect(receiver.to('/twelve-hours')).toHaveLength(2);
   });
 
   it('defers deliveries over the endpoint rate limit without using attempts', async () => {
@@ -273,7 +386,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     }
 
     // Assess
-    expect(decisions.map((d) => d.action)).toEqual(['ack', 'ack', 'retry', 'retry']);
+    expect(decisions.map((d) => d.action)).toEqual(['ack', 'ack', 'wait', 'wait']);
     expect(decisions[2]).toMatchObject({ cause: 'rate_limited' });
     expect(receiver.to('/limited')).toHaveLength(2);
     expect(deps.deliveries.items.size).toBe(0);
@@ -283,12 +396,9 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     receiver.behave('/custom', () => ({ status: 500 }));
     const { deps, endpoint, message, collector } = setup('/custom');
     deps.endpoints.items.set(endpoint.id, { ...endpoint, retrySchedule: ['10s'], maxAttempts: 2 });
-    expect(await dispatchDelivery(deps, message, FIRST, collector)).toEqual({
-      action: 'retry',
-      cause: 'failed',
-      delaySeconds: 10,
-    });
-    expect(await dispatchDelivery(deps, message, AGAIN, collector)).toEqual({
+    const first = await dispatchDelivery(deps, message, FIRST, collector);
+    expect(first).toMatchObject({ action: 'wait', cause: 'failed', delaySeconds: 10 });
+    expect(await dispatchDelivery(deps, carried(first), FIRST, collector)).toEqual({
       action: 'ack',
       reason: 'dead_lettered',
     });
@@ -315,7 +425,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     );
 
     // Assess
-    expect(first.action).toBe('retry');
+    expect(first.action).toBe('wait');
     expect(later).toEqual({ action: 'ack', reason: 'dead_lettered' });
     expect(deps.endpoints.items.get(endpoint.id)).toMatchObject({
       enabled: false,
@@ -331,7 +441,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     receiver.behave('/comes-back', () => ({ status: healthy ? 200 : 503 }));
     let now = Date.now();
     const { deps, message, collector } = setup('/comes-back', {
-      circuit: { threshold: 1, cooldownMs: 1000 },
+      circuit: { threshold: 1, failureRatePercent: 50, cooldownMs: 1000 },
     });
     const clocked = { ...deps, now: () => now };
     await dispatchDelivery(clocked, message, FIRST, collector);
@@ -346,7 +456,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     receiver.behave('/still-down', () => ({ status: 502 }));
     let now = Date.now();
     const { deps, message, collector } = setup('/still-down', {
-      circuit: { threshold: 1, cooldownMs: 1000 },
+      circuit: { threshold: 1, failureRatePercent: 50, cooldownMs: 1000 },
       maxAttempts: 10,
     });
     const clocked = { ...deps, now: () => now };
@@ -364,7 +474,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
     );
 
     // Assess
-    expect(secondProbe).toMatchObject({ action: 'retry', cause: 'failed' });
+    expect(secondProbe).toMatchObject({ action: 'wait', cause: 'failed' });
     expect(receiver.to('/still-down').map((r) => r.headers['webhook-id'])).toContain('msg_probe_2');
   });
 });

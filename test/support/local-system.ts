@@ -9,6 +9,13 @@ export interface LocalSystem {
   readonly apiUrl: string;
   /** The local DynamoDB endpoint the banner prints. */
   readonly dynamoEndpoint: string;
+  /** The local SQS endpoint and the queue URLs the banner prints. */
+  readonly sqsEndpoint: string;
+  readonly queueUrls: {
+    readonly delivery: string;
+    readonly slowDelivery: string;
+    readonly deadLetter: string;
+  };
   readonly apiKey: string;
   readonly dataDir: string;
   readonly output: () => string;
@@ -69,6 +76,12 @@ export async function startLocalSystem(
   return {
     apiUrl,
     dynamoEndpoint: /DynamoDB\s+(\S+)/.exec(output())?.[1] ?? '',
+    sqsEndpoint: /SQS\s+(\S+)/.exec(output())?.[1] ?? '',
+    queueUrls: {
+      delivery: /Deliveries\s+(\S+)/.exec(output())?.[1] ?? '',
+      slowDelivery: /slow lane (\S+)\)/.exec(output())?.[1] ?? '',
+      deadLetter: /Dead letters\s+(\S+)/.exec(output())?.[1] ?? '',
+    },
     apiKey,
     dataDir,
     output,

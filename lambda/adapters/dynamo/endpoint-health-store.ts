@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  CIRCUIT_WINDOW_MS,
   type CircuitSettings,
   type CircuitState,
   cooldownMs,
@@ -46,9 +47,7 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { endpointId, key: CIRCUIT_KEY } }),
     );
-    const state = result.Item
-      ? ({ consecutiveFailures: 0, ...result.Item } as CircuitState)
-      : undefined;
+    const state = result.Item as CircuitState | undefined;
     this.remember(endpointId, state);
     return state;
   }
@@ -57,24 +56,45 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
     endpointId: string,
     now: number,
     settings: CircuitSettings,
+    timedOut: boolean,
   ): Promise<CircuitState> {
-    const counted = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { endpointId, key: CIRCUIT_KEY },
-        UpdateExpression:
-          // A failed attempt also ends any probe, so the next probe need not wait out its lease.
-          'ADD consecutiveFailures :one SET failingSince = if_not_exists(failingSince, :now), lastFailureAt = :now REMOVE probeUntil',
-        ExpressionAttributeValues: { ':one': 1, ':now': now },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    let state = counted.Attributes as CircuitState;
+    const key = { endpointId, key: CIRCUIT_KEY };
+    const values = { ':one': 1, ':now': now, ':timeout': timedOut ? 1 : 0 };
+    // A failure also ends any probe, so the next probe need not wait out its lease.
+    const streak =
+      'failingSince = if_not_exists(failingSince, :now), lastFailureAt = :now REMOVE probeUntil, probes';
+    let state: CircuitState;
+    try {
+      const counted = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `ADD windowFailures :one, windowTimeouts :timeout SET ${streak}`,
+          ConditionExpression: 'windowStart > :cutoff',
+          ExpressionAttributeValues: { ...values, ':cutoff': now - CIRCUIT_WINDOW_MS },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      state = counted.Attributes as CircuitState;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // No window, or an old one: this failure starts a new one.
+      const started = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET windowStart = :now, windowFailures = :one, windowSuccesses = :zero, windowTimeouts = :timeout, ${streak}`,
+          ExpressionAttributeValues: { ...values, ':zero': 0 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      state = started.Attributes as CircuitState;
+    }
     if (shouldOpen(state, settings, now)) {
       const opened = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { endpointId, key: CIRCUIT_KEY },
+          Key: key,
           UpdateExpression: 'SET openUntil = :until ADD opens :one',
           ExpressionAttributeValues: {
             ':until': now + cooldownMs(state.opens ?? 0, settings),
@@ -89,35 +109,99 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
     return state;
   }
 
-  async recordSuccess(endpointId: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { endpointId, key: CIRCUIT_KEY },
-        UpdateExpression:
-          'SET consecutiveFailures = :zero REMOVE openUntil, opens, failingSince, probeUntil',
-        ExpressionAttributeValues: { ':zero': 0 },
-      }),
-    );
-    this.remember(endpointId, { consecutiveFailures: 0 });
-  }
-
-  async acquireProbe(endpointId: string, now: number, leaseMs: number): Promise<boolean> {
+  async recordSuccess(endpointId: string, now: number, close: boolean): Promise<void> {
+    const key = { endpointId, key: CIRCUIT_KEY };
+    if (close) {
+      // A closed circuit starts counting afresh: the failures before it opened are history.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression:
+            'REMOVE openUntil, opens, failingSince, probeUntil, probes, windowStart, windowFailures, windowSuccesses, windowTimeouts',
+        }),
+      );
+      const { slowUntil } = this.cache.get(endpointId)?.state ?? {};
+      this.remember(endpointId, slowUntil === undefined ? {} : { slowUntil });
+      return;
+    }
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { endpointId, key: CIRCUIT_KEY },
-          UpdateExpression: 'SET probeUntil = :until',
-          ConditionExpression: 'attribute_not_exists(probeUntil) OR probeUntil < :now',
-          ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+          Key: key,
+          UpdateExpression: 'ADD windowSuccesses :one REMOVE failingSince',
+          ConditionExpression: 'windowStart > :cutoff',
+          ExpressionAttributeValues: { ':one': 1, ':cutoff': now - CIRCUIT_WINDOW_MS },
         }),
       );
-      return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE failingSince',
+        }),
+      );
     }
+    this.cache.delete(endpointId);
+  }
+
+  async acquireProbe(
+    endpointId: string,
+    now: number,
+    leaseMs: number,
+    maxProbes: number,
+  ): Promise<boolean> {
+    const key = { endpointId, key: CIRCUIT_KEY };
+    const attempts = [
+      // The last probes' lease ran out (or there were none): this one starts a new round.
+      {
+        UpdateExpression: 'SET probeUntil = :until, probes = :one',
+        ConditionExpression: 'attribute_not_exists(probeUntil) OR probeUntil < :now',
+        ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now, ':one': 1 },
+      },
+      {
+        UpdateExpression: 'ADD probes :one',
+        ConditionExpression: 'probeUntil >= :now AND probes < :max',
+        ExpressionAttributeValues: { ':now': now, ':one': 1, ':max': maxProbes },
+      },
+    ];
+    for (const update of attempts) {
+      try {
+        await this.client.send(
+          new UpdateCommand({ TableName: this.tableName, Key: key, ...update }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return false;
+  }
+
+  async markSlow(endpointId: string, until: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { endpointId, key: CIRCUIT_KEY },
+        UpdateExpression: 'SET slowUntil = :until',
+        ExpressionAttributeValues: { ':until': until },
+      }),
+    );
+    this.cache.delete(endpointId);
+  }
+
+  async clearSlow(endpointId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { endpointId, key: CIRCUIT_KEY },
+        UpdateExpression: 'REMOVE slowUntil',
+      }),
+    );
+    this.cache.delete(endpointId);
   }
 
   async acquireRate(endpointId: string, limitPerSecond: number, now: number): Promise<boolean> {

@@ -162,7 +162,11 @@ export class UndiciWebhookSender implements WebhookSender {
       };
     } catch (error) {
       const reason = abort.aborted ? 'timeout' : describe(error);
-      return { durationMs: elapsed(), error: reason };
+      return {
+        durationMs: elapsed(),
+        error: reason,
+        ...(reason === 'timeout' && { timedOut: true }),
+      };
     }
   }
 

@@ -9,7 +9,9 @@ import {
   type CircuitSettings,
   type CircuitState,
   cooldownMs,
+  countAttempt,
   shouldOpen,
+  windowCurrent,
 } from '../../domain/endpoint-health';
 import type { StoredEvent } from '../../domain/event';
 import type {
@@ -21,15 +23,17 @@ import type {
   DeadLetterReason,
   DeliveryMessage,
   DeliveryQueue,
-  DeliveryRetryQueue,
   DeliveryStateRepository,
+  DeliveryWaits,
   EndpointHealthRepository,
   EndpointReader,
   EndpointRepository,
   EventRepository,
   IdempotencyRecord,
   IdempotencyRepository,
+  Lane,
   OperationalEvents,
+  QueueMessage,
 } from '../../domain/ports';
 
 export class MemoryEndpoints implements EndpointRepository, EndpointReader {
@@ -71,18 +75,21 @@ export class MemoryEndpoints implements EndpointRepository, EndpointReader {
 
 /** Endpoint health with the same arithmetic as the DynamoDB adapter, in memory. */
 export class MemoryHealth implements EndpointHealthRepository {
-  readonly circuits = new Map<string, CircuitState & { probeUntil?: number }>();
+  readonly circuits = new Map<string, CircuitState & { probeUntil?: number; probes?: number }>();
   readonly used = new Map<string, number>();
   async circuit(endpointId: string) {
     return this.circuits.get(endpointId);
   }
-  async recordFailure(endpointId: string, now: number, settings: CircuitSettings) {
-    const before = this.circuits.get(endpointId);
-    const { probeUntil: _, ...rest } = before ?? { consecutiveFailures: 0 };
+  async recordFailure(
+    endpointId: string,
+    now: number,
+    settings: CircuitSettings,
+    timedOut: boolean,
+  ) {
+    const { probeUntil: _, probes: __, ...before } = this.circuits.get(endpointId) ?? {};
     let state: CircuitState = {
-      ...rest,
-      consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1,
-      failingSince: before?.failingSince ?? now,
+      ...countAttempt(before, now, timedOut ? 'timeout' : 'failure'),
+      failingSince: before.failingSince ?? now,
     };
     if (shouldOpen(state, settings, now)) {
       state = {
@@ -94,14 +101,36 @@ export class MemoryHealth implements EndpointHealthRepository {
     this.circuits.set(endpointId, state);
     return state;
   }
-  async recordSuccess(endpointId: string) {
-    this.circuits.set(endpointId, { consecutiveFailures: 0 });
+  async recordSuccess(endpointId: string, now: number, close: boolean) {
+    const before = this.circuits.get(endpointId) ?? {};
+    if (close) {
+      this.circuits.set(
+        endpointId,
+        before.slowUntil === undefined ? {} : { slowUntil: before.slowUntil },
+      );
+      return;
+    }
+    const { failingSince: _, ...rest } = windowCurrent(before, now)
+      ? countAttempt(before, now, 'success')
+      : before;
+    this.circuits.set(endpointId, rest);
   }
-  async acquireProbe(endpointId: string, now: number, leaseMs: number) {
-    const state = this.circuits.get(endpointId);
-    if (state?.probeUntil !== undefined && state.probeUntil >= now) return false;
-    this.circuits.set(endpointId, { consecutiveFailures: 0, ...state, probeUntil: now + leaseMs });
+  async acquireProbe(endpointId: string, now: number, leaseMs: number, maxProbes: number) {
+    const state = this.circuits.get(endpointId) ?? {};
+    if (state.probeUntil === undefined || state.probeUntil < now) {
+      this.circuits.set(endpointId, { ...state, probeUntil: now + leaseMs, probes: 1 });
+      return true;
+    }
+    if ((state.probes ?? 0) >= maxProbes) return false;
+    this.circuits.set(endpointId, { ...state, probes: (state.probes ?? 0) + 1 });
     return true;
+  }
+  async markSlow(endpointId: string, until: number) {
+    this.circuits.set(endpointId, { ...this.circuits.get(endpointId), slowUntil: until });
+  }
+  async clearSlow(endpointId: string) {
+    const { slowUntil: _, ...rest } = this.circuits.get(endpointId) ?? {};
+    this.circuits.set(endpointId, rest);
   }
   async acquireRate(endpointId: string, limit: number, now: number) {
     const key = `${endpointId}|${Math.floor(now / 1000)}`;
@@ -153,15 +182,15 @@ export class MemoryIdempotency implements IdempotencyRepository {
   }
 }
 
-export class MemoryQueue implements DeliveryQueue, DeliveryRetryQueue {
+export class MemoryQueue implements DeliveryQueue, DeliveryWaits {
   readonly messages: DeliveryMessage[] = [];
-  /** Visibility changes asked for, by receipt handle, in order. */
-  readonly postponed: { receiptHandle: string; delaySeconds: number }[] = [];
+  /** Messages sent again to wait, in order. */
+  readonly resent: { message: QueueMessage; delaySeconds: number; lane: Lane }[] = [];
   async enqueue(messages: readonly DeliveryMessage[]) {
     this.messages.push(...messages);
   }
-  async postpone(receiptHandle: string, delaySeconds: number) {
-    this.postponed.push({ receiptHandle, delaySeconds });
+  async resend(message: QueueMessage, delaySeconds: number, lane: Lane) {
+    this.resent.push({ message, delaySeconds, lane });
   }
 }
 

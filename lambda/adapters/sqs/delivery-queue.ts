@@ -1,11 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage, DeliveryQueue, DeliveryRetryQueue } from '../../domain/ports';
+import { SQS_MAX_DELAY_SECONDS } from '#shared/limits';
+import type {
+  DeliveryMessage,
+  DeliveryQueue,
+  DeliveryWaits,
+  Lane,
+  QueueMessage,
+} from '../../domain/ports';
 
 const MAX_ENTRIES = 10;
 /** SQS caps a batch at 1 MiB; stay under it with room for attributes. */
@@ -31,7 +38,7 @@ function groups(entries: readonly SendMessageBatchRequestEntry[]) {
   return result;
 }
 
-export class SqsDeliveryQueue implements DeliveryQueue, DeliveryRetryQueue {
+export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
@@ -59,14 +66,24 @@ export class SqsDeliveryQueue implements DeliveryQueue, DeliveryRetryQueue {
       pending = pending.filter((entry) => failed.has(entry.Id));
     }
   }
+}
 
-  /** Hides a received message until its next attempt is due. */
-  async postpone(receiptHandle: string, seconds: number): Promise<void> {
+/**
+ * Waits as SQS allows them without holding a message in flight: sent again with a delay of at
+ * most 15 minutes, to the main queue or the slow lane (a longer wait hops; see the dispatcher).
+ */
+export class SqsDeliveryWaits implements DeliveryWaits {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrls: Readonly<Record<Lane, string>>,
+  ) {}
+
+  async resend(message: QueueMessage, delaySeconds: number, lane: Lane): Promise<void> {
     await this.client.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: this.queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: seconds,
+      new SendMessageCommand({
+        QueueUrl: this.queueUrls[lane],
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.round(delaySeconds))),
       }),
     );
   }

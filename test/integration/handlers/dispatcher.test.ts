@@ -1,7 +1,7 @@
 /**
  * The dispatcher handler as it ships, built by its factory over in-memory ports, delivering to
  * a real HTTP receiver: what SQS is told about each record of a batch (the partial batch
- * response and the visibility changes), and what happens when bookkeeping fails.
+ * response and the messages sent again to wait), and what happens when bookkeeping fails.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ function aDispatcher(overrides: Partial<Omit<DispatcherDependencies, 'delivery'>
     health: new MemoryHealth(),
     deadLetters: new MemoryDeadLetters(),
     attemptLog: new MemoryAttemptLog(),
-    retryQueue: new MemoryQueue(),
+    waits: new MemoryQueue(),
     observers: [] as MemoryObserver[],
   };
   const handler = createDispatcherHandler({
@@ -68,7 +68,7 @@ function aDispatcher(overrides: Partial<Omit<DispatcherDependencies, 'delivery'>
       return observer;
     },
     attemptLog: ports.attemptLog,
-    retryQueue: ports.retryQueue,
+    waits: ports.waits,
     ...overrides,
   });
   const invoke = (records: SQSRecord[]) =>
@@ -105,7 +105,7 @@ const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }
   response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
 
 describe('the dispatcher handler', () => {
-  it('acks the delivered records and hands back, hidden until their next try, the ones to retry', async () => {
+  it('acks every record, sending the one to retry again with its first retry delay', async () => {
     // Prepare
     const dispatcher = aDispatcher();
     const healthy = await anEndpointAt(dispatcher.endpoints, '/healthy');
@@ -116,11 +116,15 @@ describe('the dispatcher handler', () => {
     // Act
     const response = await dispatcher.invoke(records);
 
-    // Assess
-    expect(failedIds(response)).toEqual([failing.messageId]);
+    // Assess: nothing stays in flight; the failed delivery waits as a new, delayed message.
+    expect(response.batchItemFailures).toEqual([]);
     // The first retry waits the schedule's first delay: 1 minute (jitter at its middle).
-    expect(dispatcher.retryQueue.postponed).toEqual([
-      { receiptHandle: failing.receiptHandle, delaySeconds: 60 },
+    expect(dispatcher.waits.resent).toMatchObject([
+      {
+        delaySeconds: 60,
+        lane: 'main',
+        message: { eventId: JSON.parse(failing.body).eventId, attempts: 1 },
+      },
     ]);
     expect(receiver.accepted('/healthy').map((r) => r.headers['webhook-id'])).toEqual(
       expect.arrayContaining([JSON.parse(ok1.body).eventId, JSON.parse(ok2.body).eventId]),
@@ -132,26 +136,23 @@ describe('the dispatcher handler', () => {
     expect(dispatcher.observers.map((o) => o.flushes)).toEqual([1]);
   });
 
-  it('defers a delivery to an endpoint whose circuit is open without sending it or counting an attempt', async () => {
+  it('holds back a delivery to an endpoint whose circuit is open without sending it or counting an attempt', async () => {
     // Prepare
     const dispatcher = aDispatcher();
     const endpoint = await anEndpointAt(dispatcher.endpoints, '/resting');
-    dispatcher.health.circuits.set(endpoint.id, {
-      consecutiveFailures: 5,
-      openUntil: Date.now() + 120_000,
-      opens: 1,
-    });
+    dispatcher.health.circuits.set(endpoint.id, { openUntil: Date.now() + 20_000, opens: 1 });
     const record = aDelivery(endpoint);
 
     // Act
     const response = await dispatcher.invoke([record]);
 
     // Assess
-    expect(failedIds(response)).toEqual([record.messageId]);
-    const [postponed] = dispatcher.retryQueue.postponed;
-    // Until the circuit lets a probe through (120 s, spread by up to 4 s), not a retry delay.
-    expect(postponed?.delaySeconds).toBeGreaterThanOrEqual(120);
-    expect(postponed?.delaySeconds).toBeLessThanOrEqual(124);
+    expect(response.batchItemFailures).toEqual([]);
+    const [held] = dispatcher.waits.resent;
+    // Until the circuit lets probes through (20 s, spread by up to 2 s), counted as skipped.
+    expect(held?.delaySeconds).toBeGreaterThanOrEqual(20);
+    expect(held?.delaySeconds).toBeLessThanOrEqual(22);
+    expect(held?.message).toMatchObject({ skipped: 1 });
     expect(receiver.to('/resting')).toHaveLength(0);
     expect(dispatcher.deliveries.items.size).toBe(0);
     expect(dispatcher.attemptLog.entries).toEqual([]);
@@ -169,8 +170,11 @@ describe('the dispatcher handler', () => {
     const response = await dispatcher.invoke(records);
 
     // Assess: one second's allowance goes out, the others wait without using an attempt.
-    expect(response.batchItemFailures).toHaveLength(2);
-    expect(dispatcher.retryQueue.postponed).toHaveLength(2);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dispatcher.waits.resent.map((r) => r.message)).toMatchObject([
+      { rateLimited: 1 },
+      { rateLimited: 1 },
+    ]);
     expect(receiver.to('/limited')).toHaveLength(1);
     expect(dispatcher.deliveries.items.size).toBe(0);
   });
@@ -192,27 +196,83 @@ describe('the dispatcher handler', () => {
     // Assess: nothing handed back, so SQS deletes the records and nothing is sent twice.
     expect(response.batchItemFailures).toEqual([]);
     expect(receiver.accepted('/logless')).toHaveLength(2);
-    expect(dispatcher.retryQueue.postponed).toEqual([]);
+    expect(dispatcher.waits.resent).toEqual([]);
   });
 
-  it('hands back a record it cannot read, and one whose backoff SQS refused, delivering the rest', async () => {
+  it('never sends a delivered webhook again when the record of its success cannot be written', async () => {
+    // Prepare: a delivery that failed once, and a store that refuses the next write
+    const dispatcher = aDispatcher();
+    const endpoint = await anEndpointAt(dispatcher.endpoints, '/second-time-lucky');
+    const record = aDelivery(endpoint);
+    const message = { ...JSON.parse(record.body), attempts: 1 } as DeliveryMessage;
+    await dispatcher.deliveries.recordFailure(message.eventId, endpoint.id);
+    const markDelivered = dispatcher.deliveries.markDelivered.bind(dispatcher.deliveries);
+    dispatcher.deliveries.markDelivered = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+
+    // Act
+    const response = await dispatcher.invoke([anSqsRecord(message)]);
+    dispatcher.deliveries.markDelivered = markDelivered;
+    const [note] = dispatcher.waits.resent;
+    const noteResponse = await dispatcher.invoke([anSqsRecord(note?.message)]);
+
+    // Assess: the record is acked, the bookkeeping goes on alone, the webhook went out once.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(note?.message).toMatchObject({ note: 'delivered', eventId: message.eventId });
+    expect(noteResponse.batchItemFailures).toEqual([]);
+    expect(receiver.accepted('/second-time-lucky')).toHaveLength(1);
+    expect(dispatcher.deliveries.items.get(`${message.eventId}|${endpoint.id}`)?.status).toBe(
+      'delivered',
+    );
+  });
+
+  it('dead-letters, with a reason, a delivery on the receive SQS would otherwise move without one', async () => {
+    // Prepare
+    const dispatcher = aDispatcher();
+    const endpoint = await anEndpointAt(dispatcher.endpoints, '/crashy');
+    const record = aDelivery(endpoint);
+    const lastReceive = {
+      ...record,
+      attributes: {
+        ...record.attributes,
+        ApproximateReceiveCount: String(defaultSettings.maxReceiveCount),
+      },
+    };
+
+    // Act
+    const response = await dispatcher.invoke([lastReceive]);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dispatcher.deadLetters.sent).toMatchObject([
+      { reason: { reason: 'dispatcher_failed', attempts: 0 } },
+    ]);
+    expect(
+      dispatcher.deliveries.items.get(`${JSON.parse(record.body).eventId}|${endpoint.id}`)?.status,
+    ).toBe('dead_lettered');
+    expect(dispatcher.observers[0]?.events.map((e) => e.type)).toEqual(['dead_lettered']);
+    expect(receiver.to('/crashy')).toHaveLength(0);
+  });
+
+  it('hands back a record it cannot read, and one it could not send on to wait, delivering the rest', async () => {
     // Prepare
     const refusing = new MemoryQueue();
-    refusing.postpone = async () => {
-      throw new Error('InvalidParameterValue: Value 43200 for parameter VisibilityTimeout');
+    refusing.resend = async () => {
+      throw new Error('RequestThrottled');
     };
-    const dispatcher = aDispatcher({ retryQueue: refusing });
+    const dispatcher = aDispatcher({ waits: refusing });
     const healthy = await anEndpointAt(dispatcher.endpoints, '/mixed');
     const down = await anEndpointAt(dispatcher.endpoints, '/down');
     const garbled = anSqsRecord('{"eventId": ');
-    const unpostponable = aDelivery(down);
-    const records = [garbled, aDelivery(healthy), unpostponable];
+    const unsendable = aDelivery(down);
+    const records = [garbled, aDelivery(healthy), unsendable];
 
     // Act
     const response = await dispatcher.invoke(records);
 
     // Assess: both come back after the queue's visibility timeout; neither is lost.
-    expect(failedIds(response)).toEqual([garbled.messageId, unpostponable.messageId].sort());
+    expect(failedIds(response)).toEqual([garbled.messageId, unsendable.messageId].sort());
     expect(receiver.accepted('/mixed')).toHaveLength(1);
   });
 });

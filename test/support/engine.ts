@@ -1,0 +1,55 @@
+/** What the engine tests read besides the API: the local queues, and dead letters page by page. */
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalSystem } from './local-system';
+
+export interface DeadLetterView {
+  readonly eventId: string;
+  readonly endpointId: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly deadLetteredAt: string;
+}
+
+/** Every dead letter of one endpoint, following `nextCursor`. */
+export async function allDeadLetters(
+  system: LocalSystem,
+  endpointId: string,
+): Promise<DeadLetterView[]> {
+  const letters: DeadLetterView[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = `endpointId=${endpointId}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const response = await system.request('GET', `/v1/dead-letters?${query}`);
+    const page = (await response.json()) as { data: DeadLetterView[]; nextCursor?: string };
+    letters.push(...page.data);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return letters;
+}
+
+/** An SQS client on the local stand-in, as the AWS CLI would use it. */
+export function localSqs(system: LocalSystem): SQSClient {
+  return new SQSClient({
+    endpoint: system.sqsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    useQueueUrlAsEndpoint: false,
+  });
+}
+
+export interface QueueCounts {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<QueueCounts> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
