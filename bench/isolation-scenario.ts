@@ -4,31 +4,32 @@ import { BenchReceiver } from './receiver';
 import { round, sleep, summarize, until } from './stats';
 
 /**
- * Child process: local mode, 10 endpoints of one tenant subscribed to everything. Publishes
- * events one per request at a steady pace and measures publish→delivery at the healthy
- * endpoints. Mode `hanging`: endpoint 9 never answers (timeout 2 s) from the measured run on.
+ * Child process: local mode with the deployment's default settings (15 s delivery timeout),
+ * 10 endpoints of one tenant subscribed to everything. Publishes events one per request at a
+ * steady pace and measures publish→delivery at the healthy endpoints. From the measured run on,
+ * endpoint 9 never answers (mode `hanging`) or answers every request in 8 s (mode `slow`, which
+ * must still get every delivery).
  */
 const ENDPOINTS = 10;
 
 await scenarioMain(async (args) => {
-  const mode = args[0] === 'hanging' ? 'hanging' : 'healthy';
+  const mode = args[0] === 'hanging' || args[0] === 'slow' ? args[0] : 'healthy';
   const events = Number(args[1] ?? 300);
   const perSecond = Number(args[2] ?? 10);
-  /** Batches the local event source mapping runs at once; the runtime's default is 4. */
+  /** Batches the local event source mapping runs at once; the setting's default otherwise. */
   const concurrency = args[3] ? Number(args[3]) : undefined;
   const dataDir = tempDir('hookline-bench-iso-');
   const receiver = await BenchReceiver.start();
   const system = await startLocal({
     port: 0,
     dataDir,
-    settings: { deliveryTimeoutSeconds: 2 },
     ...(concurrency !== undefined && { dispatcherConcurrency: concurrency }),
     log: () => {},
   });
   const api = new Api(system.apiUrl, system.apiKey);
   const paths = Array.from({ length: ENDPOINTS }, (_, i) => `/iso-${i}`);
   const hangingPath = paths[ENDPOINTS - 1] as string;
-  const healthyPaths = mode === 'hanging' ? paths.slice(0, -1) : paths;
+  const healthyPaths = mode === 'healthy' ? paths : paths.slice(0, -1);
 
   try {
     for (const path of paths) await api.createEndpoint(receiver.url(path));
@@ -70,6 +71,7 @@ await scenarioMain(async (args) => {
     await until(async () => (await arrivals(paths)).size >= warm.size * ENDPOINTS, 60_000);
 
     if (mode === 'hanging') await receiver.behave(hangingPath, { hang: true });
+    if (mode === 'slow') await receiver.behave(hangingPath, { delayMs: 8000 });
     await receiver.record(true);
     const started = Date.now();
     const sentAt = await publish(events);
@@ -79,6 +81,13 @@ await scenarioMain(async (args) => {
       90_000,
     );
     const first = await arrivals(healthyPaths);
+    // The slow endpoint's answers take 8 s each, through the slow lane: wait for all of them.
+    const answered = `${hangingPath}!answered`;
+    let slowDelivered: number | undefined;
+    if (mode === 'slow') {
+      await until(async () => (await arrivals([answered])).size >= sentAt.size, 180_000);
+      slowDelivered = (await arrivals([answered])).size;
+    }
 
     const latencies: number[] = [];
     const bySecond = new Map<number, number[]>();
@@ -107,7 +116,8 @@ await scenarioMain(async (args) => {
       maxLatencyByPublishSecond: [...bySecond.entries()]
         .sort(([a], [b]) => a - b)
         .map(([second, list]) => [second, round(Math.max(...list), 0)]),
-      dispatcherConcurrency: concurrency ?? 4,
+      dispatcherConcurrency: concurrency ?? 'setting',
+      ...(slowDelivered !== undefined && { slowEndpointDelivered: slowDelivered }),
       hangingEndpointRequests: hangingArrivals.length,
       /** Seconds into the measured run at which the hanging endpoint was sent a request. */
       hangingArrivalsS: mode === 'hanging' ? hangingArrivals : [],

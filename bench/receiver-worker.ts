@@ -10,6 +10,8 @@ import type { Behaviour, ReceiverCommand, ReceiverRecord } from './receiver';
 const port = parentPort;
 if (!port) throw new Error('receiver-worker runs as a worker thread');
 
+/** Marks the record of a delayed answer that reached its sender, after the path. */
+const ANSWERED = '!answered';
 const behaviours = new Map<string, Behaviour>();
 const counts = new Map<string, number>();
 const hanging = new Set<ServerResponse>();
@@ -33,7 +35,14 @@ const server = createServer((request, response) => {
       return;
     }
     if (behaviour?.delayMs) {
-      setTimeout(() => response.writeHead(204).end(), behaviour.delayMs);
+      setTimeout(() => {
+        // A sender that gave up never got this answer: only an answer it got is a delivery.
+        if (response.destroyed || request.socket.destroyed) return;
+        response.writeHead(204).end();
+        const id = request.headers['webhook-id'];
+        if (recording)
+          records.push([`${path}${ANSWERED}`, typeof id === 'string' ? id : '', Date.now()]);
+      }, behaviour.delayMs);
       return;
     }
     response.writeHead(204).end();
