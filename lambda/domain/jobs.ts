@@ -3,6 +3,16 @@ import type { DeliveryMessage, DeliveryQueue, DeliveryRecord, EndpointReader } f
 import { matchesEventType } from './subscriptions';
 
 /** Replay from the event log, or redrive from the dead-letter queue, done in pages. */
+
+/**
+ * A dead letter sent back for a fresh set of attempts: its old progress (attempts, tries held
+ * back, the end of its old schedule) stays behind, or it would be dead-lettered again at once.
+ */
+function redriven(message: DeliveryMessage): DeliveryMessage {
+  const { eventId, endpointId, tenant, type, body } = message;
+  return { eventId, endpointId, tenant, type, body, requeued: true };
+}
+
 export type JobSpec =
   | {
       readonly kind: 'redrive';
@@ -162,7 +172,7 @@ async function redrivePage(
       chosen.map((l) => deps.deliveries.requeue(l.message.eventId, l.message.endpointId, at)),
     );
     // Queued before removed: a crash in between repeats a delivery, never loses one.
-    await deps.deliveryQueue.enqueue(chosen.map((l) => ({ ...l.message, requeued: true })));
+    await deps.deliveryQueue.enqueue(chosen.map((l) => redriven(l.message)));
     await deps.deadLetters.remove(chosen);
     queued += chosen.length;
   }

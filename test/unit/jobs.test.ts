@@ -219,9 +219,13 @@ describe('redrive jobs', () => {
   });
 
   it('moves only the matching dead letters back, marked for a fresh set of attempts', async () => {
-    // Prepare
+    // Prepare: the first letter ran out of schedule with its circuit open
+    const spent = letter('msg_a', 'ep_1');
     const letters = [
-      letter('msg_a', 'ep_1'),
+      {
+        ...spent,
+        message: { ...spent.message, attempts: 2, skipped: 4, settleBy: 1, lane: 'slow' as const },
+      },
       letter('msg_b', 'ep_2'),
       letter('msg_c', 'ep_1', 'customer.created'),
     ];
@@ -236,7 +240,7 @@ describe('redrive jobs', () => {
     await runJobPage(deps, jobQueue.shift() as JobPageMessage, () => 300_000);
 
     // Assess
-    expect(queue.messages).toEqual([{ ...letters[0]?.message, requeued: true }]);
+    expect(queue.messages).toEqual([{ ...spent.message, requeued: true }]);
     expect(dlq.map((l) => l.message.eventId)).toEqual(['msg_b', 'msg_c']);
     expect(await deps.jobs.get('job_4')).toMatchObject({
       status: 'completed',
