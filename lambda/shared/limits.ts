@@ -5,6 +5,8 @@
 
 /** SQS hides a received message for at most 12 h, counted from the receive. */
 export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+/** In-flight messages a standard queue holds before `ReceiveMessage` fails with `OverLimit`. */
+export const SQS_IN_FLIGHT_LIMIT = 120_000;
 /** SQS delays a sent message at most 15 minutes. */
 export const SQS_MAX_DELAY_SECONDS = 900;
 /** SQS keeps a message at most 14 days. */

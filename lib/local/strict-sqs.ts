@@ -18,12 +18,11 @@
  * If fauxqs changes shape, starting fails loudly rather than running kind.
  */
 
-/** What AWS allows a message to stay invisible, counted from the receive. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
-/** The longest `DelaySeconds` AWS takes. */
-export const MAX_DELAY_SECONDS = 900;
-/** In-flight messages a standard queue holds in AWS before `ReceiveMessage` fails. */
-export const SQS_IN_FLIGHT_LIMIT = 120_000;
+import {
+  SQS_MAX_DELAY_SECONDS as MAX_DELAY_SECONDS,
+  SQS_MAX_VISIBILITY_SECONDS as MAX_VISIBILITY_SECONDS,
+  SQS_IN_FLIGHT_LIMIT,
+} from '#shared/limits';
 
 export interface StrictSqsOptions {
   /** In-flight messages each queue may hold before `ReceiveMessage` fails with `OverLimit`. */
