@@ -34,7 +34,6 @@ import type {
   WebhookSender,
 } from './ports';
 import {
-  circuitWaitDelaySeconds,
   classifyResponse,
   parseSchedule,
   rateLimitDelaySeconds,
@@ -142,7 +141,7 @@ function progressOf(message: DeliveryMessage, policy: RetryPolicy, now: number):
 
 /**
  * Whether the endpoint's shared health lets this delivery go out now. An open circuit holds
- * the delivery no longer than its own next retry delay, counts the try as skipped, and
+ * the delivery back as if its try had failed (counted as skipped, not as an attempt) and
  * dead-letters it once its schedule has run out; a rate limit only spreads it.
  */
 async function gateDelivery(
@@ -155,7 +154,9 @@ async function gateDelivery(
   const random = deps.random ?? Math.random;
   const now = deps.now();
   const { message, attempts, skipped, lane } = delivery;
-  const holdBack = async (waitMs: number): Promise<DispatchDecision> => {
+  // Held back, a try counts as skipped and the delivery waits what a failed try would have:
+  // the circuit never holds it longer than its own schedule, and a long outage costs few hops.
+  const holdBack = async (): Promise<DispatchDecision> => {
     const secondsLeft = Math.floor((message.settleBy - now) / 1000);
     if (secondsLeft < 1) {
       return deadLetter(deps, message, {
@@ -165,16 +166,16 @@ async function gateDelivery(
         error: 'the endpoint circuit was open when the retry schedule ended',
       });
     }
-    const ownDelay = retryDelaySeconds(Math.max(1, attempts + skipped), policy.scheduleMs, random);
-    const delay = Math.min(circuitWaitDelaySeconds(waitMs, ownDelay, random), secondsLeft);
+    const ownDelay = retryDelaySeconds(attempts + skipped + 1, policy.scheduleMs, random);
+    const delay = Math.min(ownDelay, secondsLeft);
     return waitFor(now, { ...message, skipped: skipped + 1 }, delay, 'circuit_open', lane);
   };
   const gate = circuitGate(circuit, now);
-  if (!gate.allow) return holdBack(gate.waitMs);
+  if (!gate.allow) return holdBack();
   if (gate.probe) {
     const leaseMs = attemptTimeoutMs(deps.settings, lane) + 5000;
     if (!(await deps.health.acquireProbe(message.endpointId, now, leaseMs, HALF_OPEN_PROBES))) {
-      return holdBack(leaseMs);
+      return holdBack();
     }
   }
   const limit = endpoint.rateLimitPerSecond;

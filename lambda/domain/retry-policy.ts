@@ -43,19 +43,6 @@ export function failedAttemptDelaySeconds(
 }
 
 /**
- * While the endpoint's circuit is open: until it lets probes through (spread over a few
- * seconds), but never longer than the delivery's own next retry delay would have been.
- */
-export function circuitWaitDelaySeconds(
-  waitMs: number,
-  ownDelaySeconds: number,
-  random: () => number = Math.random,
-): number {
-  const untilProbe = Math.ceil(waitMs / 1000) + Math.floor(random() * 3);
-  return clampDelaySeconds(Math.min(untilProbe, ownDelaySeconds));
-}
-
-/**
  * How long to defer a delivery that a rate limit turned away. The spread grows with the
  * times the delivery was already turned away, so a backlog drains instead of bouncing.
  */

@@ -144,7 +144,10 @@ export interface HooklineSettings {
    * minimum volume); from it on, the failure rate decides. @default 5
    */
   readonly circuitBreakerThreshold: number;
-  /** Share of attempts within a minute, in percent, that must fail to open the circuit. @default 50 */
+  /**
+   * Share of attempts within a minute, in percent, that must fail to open the circuit: high, so
+   * an endpoint that fails often but succeeds on retry keeps its own retry schedule. @default 90
+   */
   readonly circuitBreakerFailureRatePercent: number;
   /**
    * Seconds an open circuit waits before letting a few probes through; doubles with each
@@ -186,7 +189,7 @@ export const settingSpecs: SettingSpecs<HooklineSettings> = {
   maxReceiveCount: { default: 100, parse: integerBetween(2, SQS_MAX_RECEIVE_COUNT) },
   secretRotationGraceHours: { default: 24, parse: integerBetween(0, 24 * 30) },
   circuitBreakerThreshold: { default: 5, parse: integerBetween(1, 100) },
-  circuitBreakerFailureRatePercent: { default: 50, parse: integerBetween(1, 100) },
+  circuitBreakerFailureRatePercent: { default: 90, parse: integerBetween(1, 100) },
   circuitBreakerCooldownSeconds: { default: 30, parse: integerBetween(1, 3600) },
   slowEndpointSeconds: { default: 2, parse: integerBetween(1, LAMBDA_MAX_TIMEOUT_SECONDS) },
   // An event source mapping takes 2 to 1000; local mode runs one poller per unit.
