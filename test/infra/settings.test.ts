@@ -67,8 +67,8 @@ describe('resolveSettings', () => {
 
   it('reads the concurrency of each delivery lane', () => {
     expect(read({}).settings).toMatchObject({
-      dispatcherMaxConcurrency: 20,
-      slowLaneMaxConcurrency: 5,
+      dispatcherMaxConcurrency: 50,
+      slowLaneMaxConcurrency: 20,
     });
     expect(
       read({ dispatcherMaxConcurrency: '100', slowLaneMaxConcurrency: 2 }).settings,

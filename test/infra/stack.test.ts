@@ -355,7 +355,7 @@ describe('functions', () => {
     expect(environment).toMatchObject({
       CIRCUIT_BREAKER_THRESHOLD: '5',
       CIRCUIT_BREAKER_COOLDOWN_SECONDS: '30',
-      CIRCUIT_BREAKER_FAILURE_RATE_PERCENT: '50',
+      CIRCUIT_BREAKER_FAILURE_RATE_PERCENT: '90',
       SLOW_ENDPOINT_SECONDS: '2',
       MAX_RECEIVE_COUNT: '100',
     });
@@ -460,8 +460,8 @@ describe('functions', () => {
   });
 
   it.each([
-    ['delivery queue', 20, () => t.stack.pipeline.deliveryQueue],
-    ['slow lane', 5, () => t.stack.pipeline.slowDeliveryQueue],
+    ['delivery queue', 50, () => t.stack.pipeline.deliveryQueue],
+    ['slow lane', 20, () => t.stack.pipeline.slowDeliveryQueue],
   ] as const)(
     'drains the %s in batches with partial failures, at most %i invocations at once',
     (_name, maxConcurrency, lane) => {
