@@ -3,8 +3,8 @@
  * simulated clock against simulated SQS queues with AWS's limits (bench/simulation/README.md).
  * Flags (or SIM_<NAME> variables): --hours 24 --endpoints 10000 --rate 1000 --fraction 0.05
  * --shards 2 --seed 1 --quantum-ms 10 --dead 0.05 --flaky 0.05 --slow 0.01 --slow-ms 10000
- * --overhead-ms 5 --per-record-ms 1 --inflight-limit 120000 --main-concurrency 20
- * --slow-concurrency 5 --out bench/results/simulation.json
+ * --overhead-ms 5 --per-record-ms 1 --inflight-limit 120000 --main-concurrency <setting, 50>
+ * --slow-concurrency <setting, 20> --out bench/results/simulation.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

@@ -8,6 +8,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { localContext } from './lambda-context';
 import { sqsRecord } from './sqs-records';
 
+type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+
 export interface PollerOptions {
   readonly queueUrl: string;
   readonly queueArn: string;
@@ -17,7 +19,11 @@ export interface PollerOptions {
   /** The function the mapping invokes, as its Lambda context names it. */
   readonly functionName: string;
   readonly functionTimeoutMs: number;
-  readonly handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+  /**
+   * Builds the function's handler for one concurrent invocation slot, as Lambda runs each
+   * concurrent invocation in its own instance (with its own connection pool and caches).
+   */
+  readonly instance: () => QueueHandler;
   readonly onError: (error: unknown) => void;
 }
 
@@ -56,7 +62,9 @@ export class QueuePoller {
 
   start(): void {
     this.running = true;
-    this.loops = Array.from({ length: this.options.concurrency }, () => this.loop());
+    this.loops = Array.from({ length: this.options.concurrency }, () =>
+      this.loop(this.options.instance()),
+    );
   }
 
   async stop(): Promise<void> {
@@ -64,10 +72,10 @@ export class QueuePoller {
     await Promise.all(this.loops);
   }
 
-  private async loop(): Promise<void> {
+  private async loop(handler: QueueHandler): Promise<void> {
     while (this.running) {
       try {
-        await this.pollOnce();
+        await this.pollOnce(handler);
       } catch (error) {
         this.options.onError(error);
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -75,7 +83,7 @@ export class QueuePoller {
     }
   }
 
-  private async pollOnce(): Promise<void> {
+  private async pollOnce(handler: QueueHandler): Promise<void> {
     const { queueUrl, queueArn } = this.options;
     const received = await this.sqs.send(
       new ReceiveMessageCommand({
@@ -88,7 +96,7 @@ export class QueuePoller {
     const messages = received.Messages ?? [];
     if (messages.length === 0) return;
     const records = messages.map((m) => toRecord(m, queueArn));
-    const response = await this.options.handler(
+    const response = await handler(
       { Records: records },
       localContext(this.options.functionName, this.options.functionTimeoutMs),
     );

@@ -150,7 +150,8 @@ function localFunctions(config: RuntimeConfig) {
     management: createManagementHandler(managementDependencies(config)),
     keys: createKeysHandler(keysDependencies(config)),
     authorizer: createAuthorizerHandler(authorizerDependencies(config)),
-    dispatcher: createDispatcherHandler(dispatcherDependencies(config)),
+    /** A new instance with its own connections and caches, as each lane's Lambda instances have. */
+    dispatcher: () => createDispatcherHandler(dispatcherDependencies(config)),
     replay: createReplayHandler(jobDependencies(config)),
   };
 }
@@ -208,7 +209,7 @@ type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchRespo
  */
 function startPollers(
   standIns: StandIns,
-  functions: { dispatcher: QueueHandler; replay: QueueHandler },
+  functions: { dispatcher: () => QueueHandler; replay: QueueHandler },
   settings: HooklineSettings,
   options: Pick<LocalOptions, 'dispatcherConcurrency'>,
   log: (line: string) => void,
@@ -223,7 +224,7 @@ function startPollers(
   const pollerFor = (
     queue: QueueName,
     functionName: string,
-    handler: QueueHandler,
+    instance: () => QueueHandler,
     shape: { batchSize: number; concurrency: number; timeoutSeconds: number },
   ) => {
     const queueUrl = standIns.queueUrls[queue];
@@ -234,22 +235,27 @@ function startPollers(
       concurrency: shape.concurrency,
       functionName,
       functionTimeoutMs: shape.timeoutSeconds * 1000,
-      handler,
+      instance,
       onError: (error) => log(`${functionName} poll failed: ${(error as Error).message}`),
     });
   };
+  // One dispatcher per lane: in AWS the lanes never share an instance, so a slow endpoint's
+  // open connections in the slow lane never queue the main lane's requests. Within a lane the
+  // invocations share one instance, which keeps local mode light on two cores.
+  const mainLane = functions.dispatcher();
+  const slowLane = functions.dispatcher();
   const pollers = [
-    pollerFor('delivery', 'dispatcher', functions.dispatcher, {
+    pollerFor('delivery', 'dispatcher', () => mainLane, {
       batchSize: settings.dispatchBatchSize,
       concurrency: options.dispatcherConcurrency ?? settings.dispatcherMaxConcurrency,
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
-    pollerFor('slowDelivery', 'dispatcher', functions.dispatcher, {
+    pollerFor('slowDelivery', 'dispatcher', () => slowLane, {
       batchSize: settings.dispatchBatchSize,
       concurrency: settings.slowLaneMaxConcurrency,
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
-    pollerFor('jobs', 'replay', functions.replay, {
+    pollerFor('jobs', 'replay', () => functions.replay, {
       batchSize: 1,
       concurrency: 1,
       timeoutSeconds: timeouts.replayTimeoutSeconds,

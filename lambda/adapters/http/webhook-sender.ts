@@ -101,7 +101,9 @@ export class UndiciWebhookSender implements WebhookSender {
     const lookup = options.allowPrivateTargets ? options.lookup : guardLookup(options.lookup);
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
-      connections: 64,
+      // Per origin. A Lambda instance sends at most a batch at once; local mode runs a lane's
+      // invocations in one instance, up to 20 × 10 slow requests to one origin.
+      connections: 256,
       pipelining: 1,
       ...(lookup && { connect: { lookup } }),
     });
