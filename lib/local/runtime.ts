@@ -150,7 +150,7 @@ function localFunctions(config: RuntimeConfig) {
     management: createManagementHandler(managementDependencies(config)),
     keys: createKeysHandler(keysDependencies(config)),
     authorizer: createAuthorizerHandler(authorizerDependencies(config)),
-    /** A new instance with its own connections and caches, as each lane's Lambda instances have. */
+    /** A new instance with its own connections and caches, as a Lambda instance has. */
     dispatcher: () => createDispatcherHandler(dispatcherDependencies(config)),
     replay: createReplayHandler(jobDependencies(config)),
   };
@@ -204,6 +204,12 @@ async function listen(server: Server, port: number, host: string): Promise<strin
 type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
+ * The settings' maximum concurrency, as an event source mapping's, is a ceiling; local mode is
+ * one process on a few cores, where more loops than these only add contention.
+ */
+const LOCAL_LOOPS_PER_LANE = { main: 20, slow: 5 } as const;
+
+/**
  * Plays the SQS event source mappings: the delivery queue and the slow lane → dispatcher, each
  * with its maximum concurrency, and jobs → replay.
  */
@@ -239,20 +245,23 @@ function startPollers(
       onError: (error) => log(`${functionName} poll failed: ${(error as Error).message}`),
     });
   };
-  // One dispatcher per lane: in AWS the lanes never share an instance, so a slow endpoint's
-  // open connections in the slow lane never queue the main lane's requests. Within a lane the
-  // invocations share one instance, which keeps local mode light on two cores.
-  const mainLane = functions.dispatcher();
-  const slowLane = functions.dispatcher();
+  // Both lanes' invocations share one dispatcher instance: a second one measured slower on two
+  // cores (its own caches and connections), and the sender's 256 connections per origin hold
+  // the slow lane's at most 5 × 10 slow requests without queueing the main lane's.
+  const dispatcher = functions.dispatcher();
+  const mainLane = dispatcher;
+  const slowLane = dispatcher;
   const pollers = [
     pollerFor('delivery', 'dispatcher', () => mainLane, {
       batchSize: settings.dispatchBatchSize,
-      concurrency: options.dispatcherConcurrency ?? settings.dispatcherMaxConcurrency,
+      concurrency:
+        options.dispatcherConcurrency ??
+        Math.min(settings.dispatcherMaxConcurrency, LOCAL_LOOPS_PER_LANE.main),
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
     pollerFor('slowDelivery', 'dispatcher', () => slowLane, {
       batchSize: settings.dispatchBatchSize,
-      concurrency: settings.slowLaneMaxConcurrency,
+      concurrency: Math.min(settings.slowLaneMaxConcurrency, LOCAL_LOOPS_PER_LANE.slow),
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
     pollerFor('jobs', 'replay', () => functions.replay, {

@@ -101,8 +101,8 @@ export class UndiciWebhookSender implements WebhookSender {
     const lookup = options.allowPrivateTargets ? options.lookup : guardLookup(options.lookup);
     this.dispatcher = new Agent({
       keepAliveTimeout: 30_000,
-      // Per origin. A Lambda instance sends at most a batch at once; local mode runs a lane's
-      // invocations in one instance, up to 20 × 10 slow requests to one origin.
+      // Per origin. A Lambda instance sends at most a batch at once; local mode runs every
+      // invocation in one instance, where slow requests to one origin must not queue the rest.
       connections: 256,
       pipelining: 1,
       ...(lookup && { connect: { lookup } }),
