@@ -4,8 +4,14 @@
  * moves a message to the DLQ on its own. Each would have broken a deployment before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleOf } from '../../lambda/domain/catalog';
-import { allDeadLetters, localSqs, queueCounts } from '../support/engine';
+import {
+  allDeadLetters,
+  anEndpointAt,
+  deliveredIds,
+  localSqs,
+  publishBatch,
+  queueCounts,
+} from '../support/engine';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { Receiver, waitFor } from '../support/receiver';
 
@@ -18,27 +24,10 @@ describe('the engine at SQS limits', () => {
   let receiver: Receiver;
   let sqs: ReturnType<typeof localSqs>;
 
-  const anEndpoint = async (path: string, tenant: string, extra: Record<string, unknown> = {}) => {
-    const response = await system.request('POST', '/v1/endpoints', {
-      url: receiver.url(path),
-      tenant,
-      ...extra,
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  };
-  const publish = async (tenant: string, count: number) => {
-    const events = Array.from({ length: count }, () => ({
-      type: 'invoice.paid',
-      tenant,
-      data: exampleOf('invoice.paid'),
-    }));
-    const response = await system.request('POST', '/v1/events/batch', { events });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as { results: { id: string }[] }).results.map((r) => r.id);
-  };
-  const distinctIds = (path: string) =>
-    new Set(receiver.accepted(path).map((r) => String(r.headers['webhook-id'])));
+  const anEndpoint = (path: string, tenant: string, extra?: Record<string, unknown>) =>
+    anEndpointAt(system, receiver, path, tenant, extra);
+  const publish = (tenant: string, count: number) => publishBatch(system, tenant, count);
+  const distinctIds = (path: string) => deliveredIds(receiver, path);
 
   beforeAll(async () => {
     receiver = await new Receiver().start();

@@ -3,8 +3,7 @@
  * often but succeeds on retry keeps flowing, whatever the circuit does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleOf } from '../../lambda/domain/catalog';
-import { allDeadLetters } from '../support/engine';
+import { allDeadLetters, anEndpointAt, deliveredIds, publishBatch } from '../support/engine';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { Receiver, waitFor } from '../support/receiver';
 
@@ -12,27 +11,10 @@ describe('settling flaky, dead and slow endpoints', () => {
   let system: LocalSystem;
   let receiver: Receiver;
 
-  const anEndpoint = async (path: string, tenant: string, extra: Record<string, unknown> = {}) => {
-    const response = await system.request('POST', '/v1/endpoints', {
-      url: receiver.url(path),
-      tenant,
-      ...extra,
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  };
-  const publish = async (tenant: string, count: number) => {
-    const events = Array.from({ length: count }, () => ({
-      type: 'invoice.paid',
-      tenant,
-      data: exampleOf('invoice.paid'),
-    }));
-    const response = await system.request('POST', '/v1/events/batch', { events });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as { results: { id: string }[] }).results.map((r) => r.id);
-  };
-  const distinctIds = (path: string) =>
-    new Set(receiver.accepted(path).map((r) => String(r.headers['webhook-id'])));
+  const anEndpoint = (path: string, tenant: string, extra?: Record<string, unknown>) =>
+    anEndpointAt(system, receiver, path, tenant, extra);
+  const publish = (tenant: string, count: number) => publishBatch(system, tenant, count);
+  const distinctIds = (path: string) => deliveredIds(receiver, path);
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
