@@ -28,8 +28,11 @@ export interface StoredEvent {
   /** ISO-8601, UTC. */
   readonly timestamp: string;
   readonly data: unknown;
-  /** Hash of the publish request, to tell a retry from a different event with the same id. */
-  readonly requestHash: string;
+  /**
+   * Hash of the publish request, to tell a retry from a different event with the same id.
+   * Kept for publisher-supplied ids only: a generated id is never sent twice by two requests.
+   */
+  readonly requestHash?: string;
   /** Endpoints the event was fanned out to when it was published. */
   readonly endpointIds: readonly string[];
 }

@@ -22,11 +22,17 @@ export interface EventRepository {
   putNew(events: readonly StoredEvent[]): Promise<string[]>;
   /** The event with this id in `tenant`; an id Hookline generated is found in its own tenant. */
   get(id: string, tenant: string): Promise<StoredEvent | undefined>;
+  /** Like {@link get} for many events at once (reading each page once); in the order asked. */
+  getMany(
+    refs: readonly { readonly id: string; readonly tenant: string }[],
+  ): Promise<(StoredEvent | undefined)[]>;
 }
 
 export interface IdempotencyRecord {
   readonly key: string;
   readonly eventId: string;
+  /** A batch request's record: the id of each event it accepted, in request order. */
+  readonly eventIds?: readonly string[];
   readonly requestHash: string;
   /** Epoch ms; while in the future another request holds the key. */
   readonly lockedUntil: number;

@@ -1,13 +1,7 @@
 import type { Endpoint } from './endpoint';
-import {
-  ConflictError,
-  DependencyError,
-  HooklineError,
-  IdempotencyConflictError,
-  IdempotencyInProgressError,
-} from './errors';
-import { deliveryBody, type EventInput, requestHash, type StoredEvent } from './event';
-import { newEventId } from './ids';
+import { ConflictError, DependencyError, HooklineError } from './errors';
+import { deliveryBody, type EventInput, type StoredEvent } from './event';
+import { isGeneratedEventId, newEventId } from './ids';
 import type {
   DeliveryMessage,
   DeliveryQueue,
@@ -15,7 +9,21 @@ import type {
   EventRepository,
   IdempotencyRepository,
 } from './ports';
+import {
+  type BatchIdempotency,
+  type Claimed,
+  claim,
+  claimBatch,
+  planEventIds,
+  resultOf,
+} from './publish-claims';
 import { matchesEventType } from './subscriptions';
+
+export {
+  type BatchIdempotency,
+  IDEMPOTENCY_LOCK_MS,
+  IDEMPOTENCY_TTL_SECONDS,
+} from './publish-claims';
 
 export interface PublishDependencies {
   readonly endpoints: EndpointRepository;
@@ -26,7 +34,7 @@ export interface PublishDependencies {
 }
 
 /** Where an idempotency key came from; keys of different routes never match. */
-export type IdempotencyRoute = 'events' | 'batch' | 'eventbridge';
+export type IdempotencyRoute = 'events' | 'eventbridge';
 
 export interface PublishRequest {
   readonly input: EventInput;
@@ -46,84 +54,10 @@ export interface PublishResult {
 
 export type PublishOutcome = PublishResult | HooklineError;
 
-/** Idempotency records live 24 h: a publisher may retry that long (docs/adr/0006). */
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-/** How long a publish may hold its key before a retry may take over. */
-export const IDEMPOTENCY_LOCK_MS = 30_000;
-
-/** The stored idempotency key: namespaced by route and tenant, so no tenant meets another's. */
-function idempotencyKeyOf({ input, idempotency }: PublishRequest): string | undefined {
-  if (input.id !== undefined) return `id#${input.tenant}#${input.id}`;
-  if (idempotency !== undefined) return `${idempotency.route}#${input.tenant}#${idempotency.key}`;
-  return undefined;
-}
-
-const reusedId = (request: PublishRequest) =>
-  new IdempotencyConflictError(
-    'this idempotency key (or event id) was already used with a different request',
-    [{ field: request.input.id !== undefined ? '/id' : 'Idempotency-Key', message: 'reused' }],
-  );
-
-const resultOf = (event: StoredEvent, duplicate: boolean): PublishResult => ({
-  id: event.id,
-  type: event.type,
-  timestamp: event.timestamp,
-  deliveries: event.endpointIds.length,
-  duplicate,
-});
-
-interface Claimed {
-  readonly request: PublishRequest;
-  readonly eventId: string;
-  readonly hash: string;
-  readonly key?: string;
-}
-
-/**
- * Decides, per request, whether it is new (and under which event id) or repeats an earlier
- * publish. Conditional writes only: DynamoDB transactions are not used: dynalite, which local mode runs on, has none (docs/adr/0006).
- */
-async function claim(
-  deps: PublishDependencies,
-  request: PublishRequest,
-): Promise<Claimed | PublishOutcome> {
-  const hash = requestHash(request.input);
-  const key = idempotencyKeyOf(request);
-  const eventId = request.input.id ?? newEventId();
-  if (key === undefined) return { request, eventId, hash };
-
-  if (request.input.id !== undefined) {
-    // A supplied id outlives its 24 h idempotency record: the stored event itself says
-    // whether the id is taken, at any age.
-    const earlier = await deps.events.get(eventId, request.input.tenant);
-    if (earlier !== undefined) {
-      return earlier.requestHash === hash ? resultOf(earlier, true) : reusedId(request);
-    }
-  }
-  const now = deps.now();
-  const lockedUntil = now + IDEMPOTENCY_LOCK_MS;
-  const existing = await deps.idempotency.claim(
-    { key, eventId, requestHash: hash, lockedUntil },
-    IDEMPOTENCY_TTL_SECONDS,
-  );
-  if (!existing) return { request, eventId, hash, key };
-  if (existing.requestHash !== hash) return reusedId(request);
-  const stored = await deps.events.get(existing.eventId, request.input.tenant);
-  if (stored) return resultOf(stored, true);
-  if (existing.lockedUntil > now) {
-    return new IdempotencyInProgressError('a request with this idempotency key is in progress');
-  }
-  // The earlier attempt died before storing the event: finish it under the same event id.
-  const tookOver = await deps.idempotency.takeOver(key, existing.lockedUntil, lockedUntil);
-  if (!tookOver) {
-    return new IdempotencyInProgressError('a request with this idempotency key is in progress');
-  }
-  return { request, eventId: existing.eventId, hash, key };
-}
-
 /**
  * An event id found taken at the write: the claim made that all but impossible, so it is a
- * retry of the same request finishing late, or (never silently) a conflict.
+ * retry of the same request finishing late, or (never silently) a conflict. A generated id is
+ * only ever reused by the request that claimed it.
  */
 async function alreadyStored(
   deps: PublishDependencies,
@@ -131,7 +65,9 @@ async function alreadyStored(
   event: StoredEvent,
 ): Promise<PublishOutcome> {
   const stored = await deps.events.get(event.id, event.tenant);
-  if (stored?.requestHash === claimed.hash) return resultOf(stored, true);
+  if (stored && (isGeneratedEventId(stored.id) || stored.requestHash === claimed.hash)) {
+    return resultOf(stored, true);
+  }
   return new ConflictError(`event ${event.id} already exists with different content`, [
     { field: '/id', message: 'is taken' },
   ]);
@@ -151,19 +87,35 @@ async function subscribersByTenant(
  * Publishes events: stores each one and queues one delivery per subscribed endpoint. Returns
  * only after every new event is in the queue and in the event log, so an acknowledged event
  * is never lost. Per-request problems (idempotency) come back as errors in the result list;
- * a storage or queue failure throws and the caller answers 5xx.
+ * a storage or queue failure throws and the caller answers 5xx. `batch` makes the whole list
+ * one idempotent request.
  */
 export async function publishEvents(
   deps: PublishDependencies,
   requests: readonly PublishRequest[],
+  batch?: BatchIdempotency,
 ): Promise<PublishOutcome[]> {
-  const outcomes = await Promise.all(requests.map((request) => claim(deps, request)));
+  const nowIso = new Date(deps.now()).toISOString();
+  let plannedIds = planEventIds(requests, nowIso);
+  let batchKey: string | undefined;
+  if (batch !== undefined && requests.length > 0) {
+    const claimed = await claimBatch(deps, requests, plannedIds, batch);
+    if (claimed.kind === 'answered') return claimed.outcomes;
+    batchKey = claimed.key;
+    plannedIds = [...claimed.eventIds];
+  }
+  const outcomes = await Promise.all(
+    requests.map((request, i) => claim(deps, request, plannedIds[i])),
+  );
   const claims = outcomes.filter((o): o is Claimed => 'hash' in o);
+  const keys = [
+    ...(batchKey === undefined ? [] : [batchKey]),
+    ...claims.flatMap((c) => (c.key === undefined ? [] : [c.key])),
+  ];
   if (claims.length === 0) return outcomes as PublishOutcome[];
 
   try {
     const subscribers = await subscribersByTenant(deps, claims);
-    const nowIso = new Date(deps.now()).toISOString();
     const events: StoredEvent[] = [];
     const messages: DeliveryMessage[] = [];
     for (const { request, eventId, hash } of claims) {
@@ -178,7 +130,7 @@ export async function publishEvents(
         tenant: input.tenant,
         timestamp: input.timestamp ?? nowIso,
         data: input.data,
-        requestHash: hash,
+        ...(input.id !== undefined && { requestHash: hash }),
         endpointIds: targets.map((t) => t.id),
       };
       events.push(event);
@@ -206,9 +158,7 @@ export async function publishEvents(
       }),
     );
   } catch (error) {
-    await Promise.allSettled(
-      claims.flatMap((c) => (c.key === undefined ? [] : [deps.idempotency.release(c.key)])),
-    );
+    await Promise.allSettled(keys.map((key) => deps.idempotency.release(key)));
     if (error instanceof HooklineError) throw error;
     throw new DependencyError('the event could not be stored; retry with the same key', [], {
       cause: error,
@@ -232,7 +182,6 @@ export async function publishToEndpoint(
     tenant: endpoint.tenant,
     timestamp: new Date(deps.now()).toISOString(),
     data: input.data,
-    requestHash: requestHash(input),
     endpointIds: [endpoint.id],
   };
   await deps.queue.enqueue([

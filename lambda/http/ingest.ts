@@ -9,6 +9,7 @@ import {
 } from '../domain/event';
 import type { ApiPrincipal } from '../domain/ports';
 import {
+  type BatchIdempotency,
   type PublishDependencies,
   type PublishOutcome,
   type PublishRequest,
@@ -32,8 +33,9 @@ export interface Publisher {
 async function publish(
   publisher: Publisher,
   requests: readonly PublishRequest[],
+  batch?: BatchIdempotency,
 ): Promise<PublishOutcome[]> {
-  const outcomes = await publishEvents(publisher.deps, requests);
+  const outcomes = await publishEvents(publisher.deps, requests, batch);
   publisher.recordPublished(
     outcomes.flatMap((o) => (o instanceof HooklineError || o.duplicate ? [] : [o.type])),
   );
@@ -78,10 +80,7 @@ export async function publishOne(
 }
 
 /** Reads `{"events": [...]}`: each item a publish request, or the problem that refused it. */
-function parseBatch(
-  event: APIGatewayProxyEventV2,
-  batchKey: string | undefined,
-): (PublishRequest | HooklineError)[] {
+function parseBatch(event: APIGatewayProxyEventV2): (PublishRequest | HooklineError)[] {
   const principal = principalOf(event);
   const body = readJsonBody(event, MAX_BATCH_BYTES);
   const items = isPlainObject(body) ? body.events : undefined;
@@ -93,13 +92,7 @@ function parseBatch(
   return items.map((item, index): PublishRequest | HooklineError => {
     try {
       assertEventSize(JSON.stringify(item), `/events/${index}`);
-      const input = eventFor(principal, item, `/events/${index}`);
-      return {
-        input,
-        ...(batchKey !== undefined && {
-          idempotency: { route: 'batch', key: `${batchKey}#${index}` },
-        }),
-      };
+      return { input: eventFor(principal, item, `/events/${index}`) };
     } catch (error) {
       if (error instanceof HooklineError) return error;
       throw error;
@@ -107,14 +100,19 @@ function parseBatch(
   });
 }
 
-/** `POST /v1/events/batch`: 202 when every item was accepted, else 207 with each result. */
+/**
+ * `POST /v1/events/batch`: 202 when every item was accepted, else 207 with each result. An
+ * `Idempotency-Key` covers the whole request (one record, however many events).
+ */
 export async function publishBatch(
   publisher: Publisher,
   event: APIGatewayProxyEventV2,
 ): Promise<HttpResult> {
-  const parsed = parseBatch(event, idempotencyKeyFrom(event.headers));
+  const parsed = parseBatch(event);
   const requests = parsed.filter((p): p is PublishRequest => !(p instanceof HooklineError));
-  const outcomes = await publish(publisher, requests);
+  const key = idempotencyKeyFrom(event.headers);
+  const batch = key === undefined ? undefined : { scope: principalOf(event).tenant ?? '', key };
+  const outcomes = await publish(publisher, requests, batch);
   let next = 0;
   const results = parsed.map((item, index) => {
     const outcome = item instanceof HooklineError ? item : outcomes[next++];

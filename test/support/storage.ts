@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject } from 'vitest';
 import type { Endpoint } from '../../lambda/domain/endpoint';
 import { MAX_EVENT_BYTES, type StoredEvent } from '../../lambda/domain/event';
-import { newEndpointId, newEventId, newUlid } from '../../lambda/domain/ids';
+import { newEndpointId, newEventId, newEventPage, newUlid } from '../../lambda/domain/ids';
 import type { AttemptLogEntry, FailureDetail, IdempotencyRecord } from '../../lambda/domain/ports';
 import { attachDynamoDbLocal, type DynamoStandIn, javaAvailable, startDynalite } from './dynamo';
 
@@ -112,6 +112,7 @@ export function anEndpoint(overrides: Partial<Endpoint> = {}): Endpoint {
   };
 }
 
+/** A stored event under a generated id (which carries no request hash). */
 export function anEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
   return {
     id: newEventId(),
@@ -120,10 +121,25 @@ export function anEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
     tenant: 'default',
     timestamp: new Date().toISOString(),
     data: { invoiceId: unique('in'), amount: 4200, currency: 'eur' },
-    requestHash: randomBytes(32).toString('base64url'),
     endpointIds: [newEndpointId()],
     ...overrides,
   };
+}
+
+/** `count` events published together: one page of generated ids, one tenant and timestamp. */
+export function aPageOfEvents(count: number, overrides: Partial<StoredEvent> = {}): StoredEvent[] {
+  const page = newEventPage();
+  const tenant = overrides.tenant ?? unique('tenant');
+  const timestamp = overrides.timestamp ?? new Date().toISOString();
+  return Array.from({ length: count }, (_, i) =>
+    anEvent({
+      data: { sequence: i, invoiceId: unique('in') },
+      ...overrides,
+      tenant,
+      timestamp,
+      id: page.eventId(i),
+    }),
+  );
 }
 
 export function anIdempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {

@@ -185,3 +185,78 @@ describe('idempotent publishing', () => {
     expect(new Set(deps.queue.messages.map((m) => m.eventId))).toEqual(new Set([claimed?.eventId]));
   });
 });
+
+describe('a batch with an Idempotency-Key is one idempotent request', () => {
+  const batchOf = (count: number, tenant = 'acme') =>
+    Array.from({ length: count }, () => ({ input: input('invoice.paid', { tenant }) }));
+
+  it('writes one idempotency record for 100 events and answers a retry with the same ids', async () => {
+    // Prepare
+    const { deps } = setup();
+    await deps.endpoints.create(anEndpoint({ tenant: 'acme' }));
+    const requests = batchOf(100);
+    const batch = { scope: '', key: 'nightly-export-7' };
+
+    // Act
+    const first = (await publishEvents(deps, requests, batch)) as PublishResult[];
+    const retry = (await publishEvents(deps, requests, batch)) as PublishResult[];
+
+    // Assess
+    expect(deps.idempotency.items.size).toBe(1);
+    expect(first.every((r) => !r.duplicate && r.deliveries === 1)).toBe(true);
+    expect(retry.map((r) => r.id)).toEqual(first.map((r) => r.id));
+    expect(retry.every((r) => r.duplicate)).toBe(true);
+    expect(deps.queue.messages).toHaveLength(100);
+  });
+
+  it('refuses the key with another batch, and keeps keys of two tenants apart', async () => {
+    // Prepare
+    const { deps } = setup();
+    await publishEvents(deps, batchOf(2, 'acme'), { scope: 'acme', key: 'k1' });
+
+    // Act
+    const changed = await publishEvents(deps, batchOf(3, 'acme'), { scope: 'acme', key: 'k1' });
+    const otherTenant = await publishEvents(deps, batchOf(2, 'globex'), {
+      scope: 'globex',
+      key: 'k1',
+    });
+
+    // Assess
+    expect(changed.every((o) => o instanceof IdempotencyConflictError)).toBe(true);
+    expect(otherTenant.every((o) => !(o as PublishResult).duplicate)).toBe(true);
+  });
+
+  it('after a failed publish, a retry finishes the batch under the same event ids', async () => {
+    // Prepare
+    const { deps } = setup();
+    await deps.endpoints.create(anEndpoint({ tenant: 'acme' }));
+    const requests = batchOf(3);
+    const batch = { scope: '', key: 'k-crash' };
+    deps.events.failNextPut = true;
+    await expect(publishEvents(deps, requests, batch)).rejects.toBeInstanceOf(DependencyError);
+    const queuedBeforeCrash = deps.queue.messages.map((m) => m.eventId);
+
+    // Act
+    const retry = (await publishEvents(deps, requests, batch)) as PublishResult[];
+
+    // Assess
+    expect(retry.map((r) => r.id)).toEqual(queuedBeforeCrash);
+    expect(retry.every((r) => !r.duplicate)).toBe(true);
+  });
+
+  it('puts the events of one tenant and timestamp on one page, in request order', async () => {
+    // Prepare
+    const { deps } = setup();
+    const requests = [...batchOf(3, 'acme'), ...batchOf(2, 'globex')];
+
+    // Act
+    const results = (await publishEvents(deps, requests)) as PublishResult[];
+
+    // Assess
+    const pages = results.map((r) => r.id.slice(0, 28));
+    expect(new Set(pages.slice(0, 3)).size).toBe(1);
+    expect(new Set(pages.slice(3)).size).toBe(1);
+    expect(pages[0]).not.toBe(pages[3]);
+    expect(results.map((r) => r.id.slice(28))).toEqual(['00', '01', '02', '00', '01']);
+  });
+});

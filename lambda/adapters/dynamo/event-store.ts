@@ -3,14 +3,15 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { StoredEvent } from '../../domain/event';
-import { isGeneratedEventId } from '../../domain/ids';
+import { isEventPageKey, isGeneratedEventId, pageOfEventId } from '../../domain/ids';
 import type { EventLog } from '../../domain/jobs';
 import type { EventRepository } from '../../domain/ports';
 import { isConditionFailure } from './condition';
-import { decodeCursor, encodeCursor, type Page } from './cursor';
+import type { Page } from './cursor';
+import { decodePage, type EventPageItem, encodePage } from './event-page-codec';
+import { type IndexRow, readByTime } from './event-time-index';
 
 export interface EventSummary {
   readonly id: string;
@@ -20,9 +21,10 @@ export interface EventSummary {
 }
 
 /**
- * The item key of an event. Ids Hookline generates are unique everywhere and keyed as they
- * are; a publisher's own id lives in its tenant's namespace (`t#<tenant>#<id>`), so no tenant
- * can reach another's event, or one Hookline generated, by naming its id.
+ * The item key of an event stored on its own: a publisher's own id lives in its tenant's
+ * namespace (`t#<tenant>#<id>`), so no tenant can reach another's event, or one Hookline
+ * generated, by naming its id. Generated ids before 0.4 were keyed as they are; newer ones
+ * live in pages (docs/adr/0008).
  */
 export const eventKey = (id: string, tenant: string): string =>
   isGeneratedEventId(id) ? id : `t#${tenant}#${id}`;
@@ -32,8 +34,8 @@ const idOfKey = (key: string, tenant: string): string =>
   key.startsWith(`t#${tenant}#`) ? key.slice(tenant.length + 3) : key;
 
 /**
- * `data` is kept as JSON text: DynamoDB numbers cannot hold every JSON number exactly, and
- * the text is what receivers get anyway. `id` is the item key (see {@link eventKey}).
+ * An event on its own item: `data` is kept as JSON text: DynamoDB numbers cannot hold every
+ * JSON number exactly, and the text is what receivers get anyway.
  */
 interface EventItem extends Omit<StoredEvent, 'data'> {
   readonly dataJson: string;
@@ -45,6 +47,12 @@ function fromItem(item: EventItem): StoredEvent {
   return { ...rest, id: idOfKey(id, item.tenant), data: JSON.parse(dataJson) };
 }
 
+/** The events an item holds: a page's, or the single event of an older item. */
+const eventsOfItem = (item: Record<string, unknown>): StoredEvent[] =>
+  isEventPageKey(item.id as string)
+    ? decodePage(item as unknown as EventPageItem)
+    : [fromItem(item as unknown as EventItem)];
+
 export class DynamoEventRepository implements EventRepository, EventLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -52,17 +60,38 @@ export class DynamoEventRepository implements EventRepository, EventLog {
     private readonly retentionDays: number,
   ) {}
 
-  /** One conditional put per event (BatchWriteItem cannot refuse to overwrite). */
+  /**
+   * One conditional put per page of generated ids, and per event with a publisher's id
+   * (BatchWriteItem cannot refuse to overwrite). A page found taken makes all its ids taken.
+   */
   async putNew(events: readonly StoredEvent[]): Promise<string[]> {
     const expiresAt = Math.floor(Date.now() / 1000) + this.retentionDays * 86_400;
-    const taken = await Promise.all(
-      events.map(async ({ data, ...rest }) => {
-        const item: EventItem = {
+    const pages = new Map<string, StoredEvent[]>();
+    const own: StoredEvent[] = [];
+    for (const event of events) {
+      if (!isGeneratedEventId(event.id)) own.push(event);
+      else {
+        const key = pageOfEventId(event.id).key;
+        pages.set(key, [...(pages.get(key) ?? []), event]);
+      }
+    }
+    const writes = [
+      ...[...pages.values()].map((page) => ({
+        ids: page.map((e) => e.id),
+        item: encodePage(page, expiresAt) as unknown as Record<string, unknown>,
+      })),
+      ...own.map(({ data, ...rest }) => ({
+        ids: [rest.id],
+        item: {
           ...rest,
           id: eventKey(rest.id, rest.tenant),
           dataJson: JSON.stringify(data),
           expiresAt,
-        };
+        } satisfies EventItem as Record<string, unknown>,
+      })),
+    ];
+    const taken = await Promise.all(
+      writes.map(async ({ ids, item }) => {
         try {
           await this.client.send(
             new PutCommand({
@@ -73,7 +102,7 @@ export class DynamoEventRepository implements EventRepository, EventLog {
           );
           return [];
         } catch (error) {
-          if (isConditionFailure(error)) return [rest.id];
+          if (isConditionFailure(error)) return ids;
           throw error;
         }
       }),
@@ -82,13 +111,40 @@ export class DynamoEventRepository implements EventRepository, EventLog {
   }
 
   async get(id: string, tenant: string): Promise<StoredEvent | undefined> {
-    const event = await this.getByKey(eventKey(id, tenant));
+    const event = isGeneratedEventId(id)
+      ? await this.findGenerated(id)
+      : await this.getByKey(eventKey(id, tenant), id);
     return event?.tenant === tenant ? event : undefined;
+  }
+
+  async getMany(
+    refs: readonly { id: string; tenant: string }[],
+  ): Promise<(StoredEvent | undefined)[]> {
+    const found = new Map<string, StoredEvent>();
+    const take = (items: Record<string, unknown>[]) => {
+      for (const item of items) {
+        for (const event of eventsOfItem(item)) found.set(`${event.tenant}#${event.id}`, event);
+      }
+    };
+    const keyOf = ({ id, tenant }: { id: string; tenant: string }) =>
+      isGeneratedEventId(id) ? pageOfEventId(id).key : eventKey(id, tenant);
+    take(await this.readItems(refs.map(keyOf), true));
+    // Generated ids from before pages (0.4) are items of their own.
+    const older = refs.filter((r) => isGeneratedEventId(r.id) && !found.has(`${r.tenant}#${r.id}`));
+    if (older.length > 0)
+      take(
+        await this.readItems(
+          older.map((r) => r.id),
+          true,
+        ),
+      );
+    return refs.map(({ id, tenant }) => found.get(`${tenant}#${id}`));
   }
 
   /** An event by an id Hookline generated, whatever its tenant (the caller checks it). */
   async findGenerated(id: string): Promise<StoredEvent | undefined> {
-    return isGeneratedEventId(id) ? this.getByKey(id) : undefined;
+    if (!isGeneratedEventId(id)) return undefined;
+    return (await this.getByKey(pageOfEventId(id).key, id)) ?? (await this.getByKey(id, id));
   }
 
   /**
@@ -98,105 +154,97 @@ export class DynamoEventRepository implements EventRepository, EventLog {
   async getIncludingLegacy(id: string, tenant: string): Promise<StoredEvent | undefined> {
     const event = await this.get(id, tenant);
     if (event !== undefined || isGeneratedEventId(id)) return event;
-    const legacy = await this.getByKey(id);
+    const legacy = await this.getByKey(id, id);
     return legacy?.tenant === tenant ? legacy : undefined;
   }
 
-  private async getByKey(key: string): Promise<StoredEvent | undefined> {
+  private async getByKey(key: string, eventId: string): Promise<StoredEvent | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { id: key }, ConsistentRead: true }),
     );
-    return result.Item ? fromItem(result.Item as EventItem) : undefined;
+    return result.Item ? eventsOfItem(result.Item).find((e) => e.id === eventId) : undefined;
   }
 
+  /** One tenant's events with `since <= timestamp < until`, oldest first (replay). */
   async page(
     tenant: string,
     range: { since: string; until: string },
     cursor: string | undefined,
     limit: number,
   ): Promise<{ items: StoredEvent[]; cursor?: string }> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byTenantTime',
-        KeyConditionExpression: 'tenant = :tenant AND #ts BETWEEN :since AND :last',
-        ExpressionAttributeNames: { '#ts': 'timestamp' },
-        ExpressionAttributeValues: {
-          ':tenant': tenant,
-          ':since': range.since,
-          // BETWEEN is inclusive; stored timestamps have millisecond precision, so the last
-          // millisecond before `until` makes the range half-open.
-          ':last': new Date(Date.parse(range.until) - 1).toISOString(),
-        },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
+    return readByTime(
+      { client: this.client, tableName: this.tableName },
+      { tenant, since: range.since, until: range.until, newestFirst: false, limit, cursor },
+      async (rows) => this.expand(rows),
     );
-    // The index holds keys and type only; the events themselves are read by key.
-    const ids = (result.Items ?? []).map((item) => item.id as string);
-    return {
-      items: await this.getMany(ids),
-      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
-    };
   }
 
-  /** One tenant's events, newest first, as the index has them: id, type and timestamp. */
+  /** One tenant's events, newest first: id, type and timestamp. */
   async list(
     tenant: string,
     options: { since?: string; until?: string; type?: string; limit: number; cursor?: string },
   ): Promise<Page<EventSummary>> {
-    const since = options.since ?? '0000';
-    const last = options.until
-      ? new Date(Date.parse(options.until) - 1).toISOString()
-      : '9999-12-31T23:59:59.999Z';
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byTenantTime',
-        KeyConditionExpression: 'tenant = :tenant AND #ts BETWEEN :since AND :last',
-        ...(options.type && { FilterExpression: '#type = :type' }),
-        ExpressionAttributeNames: { '#ts': 'timestamp', ...(options.type && { '#type': 'type' }) },
-        ExpressionAttributeValues: {
-          ':tenant': tenant,
-          ':since': since,
-          ':last': last,
-          ...(options.type && { ':type': options.type }),
-        },
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor),
-      }),
+    const page = await readByTime(
+      { client: this.client, tableName: this.tableName },
+      {
+        tenant,
+        since: options.since ?? '0000',
+        ...(options.until !== undefined && { until: options.until }),
+        newestFirst: true,
+        limit: options.limit,
+        cursor: options.cursor,
+        ...(options.type !== undefined && { type: options.type }),
+      },
+      async (rows) => this.expand(rows, options.type),
     );
     return {
-      items: (result.Items ?? []).map((item) => ({
-        id: idOfKey(item.id as string, item.tenant as string),
-        type: item.type as string,
-        tenant: item.tenant as string,
-        timestamp: item.timestamp as string,
+      items: page.items.map(({ id, type, tenant: owner, timestamp }) => ({
+        id,
+        type,
+        tenant: owner,
+        timestamp,
       })),
-      ...(result.LastEvaluatedKey && { cursor: encodeCursor(result.LastEvaluatedKey) }),
+      ...(page.cursor !== undefined && { cursor: page.cursor }),
     };
   }
 
-  /** Events by item key, in the order asked, 100 per BatchGetItem. */
-  private async getMany(ids: readonly string[]): Promise<StoredEvent[]> {
-    const found = new Map<string, StoredEvent>();
-    for (let start = 0; start < ids.length; start += 100) {
-      let keys: Record<string, unknown>[] = ids.slice(start, start + 100).map((id) => ({ id }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === 8) throw new Error(`${keys.length} events stayed unread`);
+  /** The events behind index rows, row by row, each row's in id order. */
+  private async expand(rows: readonly IndexRow[], type?: string): Promise<StoredEvent[][]> {
+    const items = new Map(
+      (
+        await this.readItems(
+          rows.map((r) => r.id),
+          false,
+        )
+      ).map((item) => [item.id as string, item]),
+    );
+    return rows.map((row) => {
+      const item = items.get(row.id);
+      const events = item ? eventsOfItem(item) : [];
+      return type === undefined ? events : events.filter((e) => e.type === type);
+    });
+  }
+
+  /** Items by key, 100 per BatchGetItem; absent keys are left out. */
+  private async readItems(
+    keys: readonly string[],
+    consistent: boolean,
+  ): Promise<Record<string, unknown>[]> {
+    const unique = [...new Set(keys)];
+    const items: Record<string, unknown>[] = [];
+    for (let start = 0; start < unique.length; start += 100) {
+      let batch: Record<string, unknown>[] = unique.slice(start, start + 100).map((id) => ({ id }));
+      for (let round = 0; batch.length > 0; round++) {
+        if (round === 8) throw new Error(`${batch.length} events stayed unread`);
         const result = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: consistent } },
+          }),
         );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          found.set(item.id as string, fromItem(item as EventItem));
-        }
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        items.push(...(result.Responses?.[this.tableName] ?? []));
+        batch = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
     }
-    return ids.flatMap((id) => {
-      const event = found.get(id);
-      return event ? [event] : [];
-    });
+    return items;
   }
 }

@@ -160,6 +160,9 @@ export class MemoryEvents implements EventRepository {
   async get(id: string, tenant: string) {
     return this.items.get(`${tenant}#${id}`);
   }
+  async getMany(refs: readonly { id: string; tenant: string }[]) {
+    return refs.map((ref) => this.items.get(`${ref.tenant}#${ref.id}`));
+  }
 }
 
 export class MemoryIdempotency implements IdempotencyRepository {
