@@ -117,11 +117,18 @@ export class MeteredHealth implements EndpointHealthRepository {
     now: number,
     settings: CircuitSettings,
     timedOut: boolean,
+    successesBefore = 0,
   ): Promise<CircuitState> {
     const before = this.inner.circuits.get(endpointId);
     // A conditional ADD in the current window; else it fails (1 WRU) and a SET starts one.
     this.meter.write('endpoint-state UpdateItem (failure)', windowCurrent(before, now) ? 1 : 2);
-    const after = await this.inner.recordFailure(endpointId, now, settings, timedOut);
+    const after = await this.inner.recordFailure(
+      endpointId,
+      now,
+      settings,
+      timedOut,
+      successesBefore,
+    );
     if ((after.opens ?? 0) > (before?.opens ?? 0)) {
       this.meter.write('endpoint-state UpdateItem (open circuit)', 1);
     }
@@ -129,12 +136,12 @@ export class MeteredHealth implements EndpointHealthRepository {
     return after;
   }
 
-  recordSuccess(endpointId: string, now: number, close: boolean): Promise<void> {
+  recordSuccess(endpointId: string, now: number, close: boolean, count = 1): Promise<void> {
     const current = windowCurrent(this.inner.circuits.get(endpointId), now);
     this.meter.write('endpoint-state UpdateItem (success)', close || current ? 1 : 2);
     if (close) this.cachedUntil.set(endpointId, this.now() + CIRCUIT_CACHE_MS);
     else this.cachedUntil.delete(endpointId);
-    return this.inner.recordSuccess(endpointId, now, close);
+    return this.inner.recordSuccess(endpointId, now, close, count);
   }
 
   acquireProbe(endpointId: string, now: number, leaseMs: number, maxProbes: number) {

@@ -177,18 +177,23 @@ export interface DeliveryStateRepository {
 export interface EndpointHealthRepository {
   /** The shared circuit state; may be a second old. */
   circuit(endpointId: string): Promise<CircuitState | undefined>;
-  /** Counts a failed attempt and opens the circuit when {@link shouldOpen} says so. */
+  /**
+   * Counts a failed attempt, and `successesBefore` successes not counted yet, and opens the
+   * circuit when {@link shouldOpen} says so.
+   */
   recordFailure(
     endpointId: string,
     now: number,
     settings: CircuitSettings,
     timedOut: boolean,
+    successesBefore?: number,
   ): Promise<CircuitState>;
   /**
    * Counts a success of an endpoint that had failures: closes an open or half-open circuit
-   * (`close`), else counts it in the window and ends the failure streak.
+   * (`close`), else counts it (`count` successes at once) in the window and ends the failure
+   * streak.
    */
-  recordSuccess(endpointId: string, now: number, close: boolean): Promise<void>;
+  recordSuccess(endpointId: string, now: number, close: boolean, count?: number): Promise<void>;
   /** Lets up to `maxProbes` deliveries at once through a half-open circuit. */
   acquireProbe(
     endpointId: string,

@@ -11,6 +11,7 @@ import type {
   DeliveryWaits,
   QueueMessage,
 } from '../domain/ports';
+import { SuccessTally } from '../domain/success-tally';
 import { dispatcherDependencies } from '../wiring/dispatcher';
 import { configFromEnvironment } from '../wiring/environment';
 import { lazyHandler } from '../wiring/lazy-handler';
@@ -40,7 +41,8 @@ const isNote = (message: QueueMessage): message is DeliveredNote => 'note' in me
 export function createDispatcherHandler(deps: DispatcherDependencies) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const observer = deps.newObserver();
-    const delivery = { ...deps.delivery, observer };
+    const health = new SuccessTally(deps.delivery.health);
+    const delivery = { ...deps.delivery, observer, health };
     const collector = new AttemptCollector(delivery.now);
 
     const handOnNote = async (note: DeliveredNote) => {
@@ -60,6 +62,7 @@ export function createDispatcherHandler(deps: DispatcherDependencies) {
       const message = JSON.parse(record.body) as QueueMessage;
       if (isNote(message)) {
         await recordDelivered(delivery, message, true);
+        if (message.countSuccess) health.delivered(message.endpointId, delivery.now());
         return;
       }
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
@@ -68,6 +71,7 @@ export function createDispatcherHandler(deps: DispatcherDependencies) {
         await deps.waits.resend(decision.message, decision.delaySeconds, decision.lane);
         return;
       }
+      if (decision.reason === 'delivered') health.delivered(message.endpointId, delivery.now());
       if (decision.followUp) await handOnNote(decision.followUp);
       if (decision.reason !== 'delivered') {
         logger.info('delivery finished without success', {
@@ -97,11 +101,17 @@ export function createDispatcherHandler(deps: DispatcherDependencies) {
       { context, throwOnFullBatchFailure: false },
     );
     observer.flush();
-    try {
-      await collector.flush(deps.attemptLog);
-    } catch (error) {
-      // The deliveries themselves are done; failing the batch now would only send them twice.
-      logger.error('attempt log not written', { error: error as Error });
+    // The deliveries themselves are done; failing the batch now would only send them twice.
+    const [attempts, successes] = await Promise.allSettled([
+      collector.flush(deps.attemptLog),
+      health.flush(),
+    ]);
+    if (attempts.status === 'rejected') {
+      logger.error('attempt log not written', { error: attempts.reason as Error });
+    }
+    if (successes.status === 'rejected') {
+      // Only the failure-rate window misses them: it errs towards opening, never hides failures.
+      logger.warn('endpoint successes not counted', { error: successes.reason as Error });
     }
     return response;
   };

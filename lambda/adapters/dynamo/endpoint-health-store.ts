@@ -57,9 +57,15 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
     now: number,
     settings: CircuitSettings,
     timedOut: boolean,
+    successesBefore = 0,
   ): Promise<CircuitState> {
     const key = { endpointId, key: CIRCUIT_KEY };
-    const values = { ':one': 1, ':now': now, ':timeout': timedOut ? 1 : 0 };
+    const values = {
+      ':one': 1,
+      ':now': now,
+      ':timeout': timedOut ? 1 : 0,
+      ':successes': successesBefore,
+    };
     // A failure also ends any probe, so the next probe need not wait out its lease.
     const streak =
       'failingSince = if_not_exists(failingSince, :now), lastFailureAt = :now REMOVE probeUntil, probes';
@@ -69,7 +75,7 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: `ADD windowFailures :one, windowTimeouts :timeout SET ${streak}`,
+          UpdateExpression: `ADD windowFailures :one, windowTimeouts :timeout, windowSuccesses :successes SET ${streak}`,
           ConditionExpression: 'windowStart > :cutoff',
           ExpressionAttributeValues: { ...values, ':cutoff': now - CIRCUIT_WINDOW_MS },
           ReturnValues: 'ALL_NEW',
@@ -83,8 +89,8 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: `SET windowStart = :now, windowFailures = :one, windowSuccesses = :zero, windowTimeouts = :timeout, ${streak}`,
-          ExpressionAttributeValues: { ...values, ':zero': 0 },
+          UpdateExpression: `SET windowStart = :now, windowFailures = :one, windowSuccesses = :successes, windowTimeouts = :timeout, ${streak}`,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -109,7 +115,7 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
     return state;
   }
 
-  async recordSuccess(endpointId: string, now: number, close: boolean): Promise<void> {
+  async recordSuccess(endpointId: string, now: number, close: boolean, count = 1): Promise<void> {
     const key = { endpointId, key: CIRCUIT_KEY };
     if (close) {
       // A closed circuit starts counting afresh: the failures before it opened are history.
@@ -132,7 +138,7 @@ export class DynamoEndpointHealth implements EndpointHealthRepository {
           Key: key,
           UpdateExpression: 'ADD windowSuccesses :one REMOVE failingSince',
           ConditionExpression: 'windowStart > :cutoff',
-          ExpressionAttributeValues: { ':one': 1, ':cutoff': now - CIRCUIT_WINDOW_MS },
+          ExpressionAttributeValues: { ':one': count, ':cutoff': now - CIRCUIT_WINDOW_MS },
         }),
       );
     } catch (error) {

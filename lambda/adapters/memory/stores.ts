@@ -85,10 +85,13 @@ export class MemoryHealth implements EndpointHealthRepository {
     now: number,
     settings: CircuitSettings,
     timedOut: boolean,
+    successesBefore = 0,
   ) {
     const { probeUntil: _, probes: __, ...before } = this.circuits.get(endpointId) ?? {};
+    let counted: CircuitState = before;
+    for (let i = 0; i < successesBefore; i++) counted = countAttempt(counted, now, 'success');
     let state: CircuitState = {
-      ...countAttempt(before, now, timedOut ? 'timeout' : 'failure'),
+      ...countAttempt(counted, now, timedOut ? 'timeout' : 'failure'),
       failingSince: before.failingSince ?? now,
     };
     if (shouldOpen(state, settings, now)) {
@@ -101,7 +104,7 @@ export class MemoryHealth implements EndpointHealthRepository {
     this.circuits.set(endpointId, state);
     return state;
   }
-  async recordSuccess(endpointId: string, now: number, close: boolean) {
+  async recordSuccess(endpointId: string, now: number, close: boolean, count = 1) {
     const before = this.circuits.get(endpointId) ?? {};
     if (close) {
       this.circuits.set(
@@ -110,9 +113,11 @@ export class MemoryHealth implements EndpointHealthRepository {
       );
       return;
     }
-    const { failingSince: _, ...rest } = windowCurrent(before, now)
-      ? countAttempt(before, now, 'success')
-      : before;
+    let counted = before;
+    for (let i = 0; i < count && windowCurrent(before, now); i++) {
+      counted = countAttempt(counted, now, 'success');
+    }
+    const { failingSince: _, ...rest } = counted;
     this.circuits.set(endpointId, rest);
   }
   async acquireProbe(endpointId: string, now: number, leaseMs: number, maxProbes: number) {
