@@ -113,10 +113,10 @@ describe('what one delivery costs in requests', () => {
     expect(writesTo(snapshot, 'idempotency')).toBe(0);
     expect(writesTo(snapshot, 'deliveries')).toBe(0);
     expect(writesTo(snapshot, 'endpoint-state')).toBe(0);
-    expect(writesTo(snapshot, 'attempts')).toBeLessThanOrEqual(200 * 0.2);
+    expect(writesTo(snapshot, 'attempts')).toBeLessThanOrEqual(200 * 0.1);
     expect(sum(rowsOf(snapshot, { operation: 'SendMessageBatch' }), 'calls')).toBe(20);
     const allWrites = sum(rowsOf(snapshot, { service: 'dynamodb', unit: 'WRU' }), 'units');
-    expect(allWrites / 200).toBeLessThanOrEqual(0.3);
+    expect(allWrites / 200).toBeLessThanOrEqual(0.2);
   }, 90_000);
 
   it('a batch with an Idempotency-Key writes one idempotency record per request', async () => {

@@ -3,7 +3,7 @@
  * Amazon's DynamoDB Local (closer to AWS; needs Java). One suite, both stand-ins
  * (test/support/storage.ts).
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoAttemptLog } from '../../../lambda/adapters/dynamo/attempt-log';
 import { newEndpointId, newEventId } from '../../../lambda/domain/ids';
@@ -44,6 +44,57 @@ describeOnBothStandIns('attempt-log', (db) => {
       expect(secondPage.items.map((a) => a.outcome)).toEqual(['failed']);
       expect(found).toBe(delivered.at);
       expect(missing).toBeUndefined();
+    });
+
+    it('packs a batch of successes into one small row and reads rows written before 0.4', async () => {
+      // Prepare
+      const log = new DynamoAttemptLog(db.documentClient, db.tableNames.attempts, RETENTION_DAYS);
+      const endpointId = newEndpointId();
+      const attempts = Array.from({ length: 10 }, (_, i) => ({
+        eventId: newEventId(),
+        type: i % 2 ? 'invoice.paid' : 'customer.created',
+        status: 204,
+        durationMs: 10 + i,
+      }));
+      const packed = anAttemptEntry(endpointId, { outcome: 'delivered', attempts });
+      const older = anAttemptEntry(endpointId, {
+        outcome: 'delivered',
+        attempts: [{ eventId: newEventId(), type: 'invoice.paid', status: 200, durationMs: 3 }],
+      });
+      await db.documentClient.send(
+        new PutCommand({
+          TableName: db.tableNames.attempts,
+          Item: { ...older, eventIds: [older.attempts[0]?.eventId], expiresAt: nowSeconds() + 60 },
+        }),
+      );
+
+      // Act
+      await log.append([packed]);
+      const listed = await log.list(endpointId, { limit: 10 });
+      const row = await db.documentClient.send(
+        new GetCommand({
+          TableName: db.tableNames.attempts,
+          Key: { endpointId, attemptId: packed.attemptId },
+        }),
+      );
+
+      // Assess
+      expect(Buffer.byteLength(JSON.stringify(row.Item))).toBeLessThan(1024);
+      expect(listed.items).toHaveLength(11);
+      expect(listed.items.filter((a) => a.at === packed.at).map((a) => a.eventId)).toEqual(
+        expect.arrayContaining(attempts.map((a) => a.eventId)),
+      );
+      const viewOf = (eventId: string) => listed.items.find((a) => a.eventId === eventId);
+      expect(viewOf(attempts[3]?.eventId as string)).toMatchObject({
+        eventType: 'invoice.paid',
+        status: 204,
+        durationMs: 13,
+        outcome: 'delivered',
+      });
+      expect(viewOf(older.attempts[0]?.eventId as string)).toMatchObject({
+        status: 200,
+        durationMs: 3,
+      });
     });
 
     it("appends 30 entries that a Query by endpoint gives back in order, and no one else's", async () => {
@@ -91,13 +142,24 @@ describeOnBothStandIns('attempt-log', (db) => {
       // Assess
       const items = page.Items ?? [];
       const all = [...entries, unanswered];
-      expect(items.map(({ expiresAt: _, eventIds: __, ...entry }) => entry)).toEqual(
-        all.map(({ attempts, ...entry }) => ({
-          ...entry,
-          attempts: attempts.map((a) =>
-            Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)),
-          ),
-        })),
+      const keysOf = (row: Record<string, unknown>) => ({
+        endpointId: row.endpointId,
+        attemptId: row.attemptId,
+        outcome: row.outcome,
+        at: row.at,
+      });
+      expect(items.map(keysOf)).toEqual(all.map(keysOf));
+      const listed = await log.list(endpointId, { limit: 100 });
+      const shown = (a: (typeof all)[number]['attempts'][number]) =>
+        Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined));
+      expect(
+        listed.items.map(({ eventId, eventType, status, durationMs, error, attempt }) =>
+          shown({ eventId, type: eventType, status, durationMs, error, attempt }),
+        ),
+      ).toEqual(
+        [...all]
+          .reverse()
+          .flatMap((entry) => entry.attempts.map((a) => shown({ ...a, excerpt: undefined }))),
       );
       const retention = RETENTION_DAYS * 86_400;
       for (const item of items) {
