@@ -17,8 +17,11 @@ export interface Row {
   target: string;
   /** What `units` counts: write or read request units, billable requests, billable events. */
   unit: 'WRU' | 'RRU' | 'requests' | 'events';
-  /** Who sent it: the handlers' clients or the event source mapping's poller. */
-  caller: 'functions' | 'event-source-mapping';
+  /**
+   * Who sent it: the handlers' clients, the event source mapping's poller, or a producer
+   * outside Hookline (PutEvents on the producers' bus, which the deployment pays for too).
+   */
+  caller: 'functions' | 'event-source-mapping' | 'producer';
   calls: number;
   units: number;
   items: number;
@@ -29,6 +32,8 @@ export interface FunctionFigures {
   invocations: number;
   records: number;
   durationsMs: number[];
+  /** Records of the invocations whose duration was measured (`durationsMs`). */
+  measuredRecords: number;
 }
 
 export interface MeterSnapshot {
@@ -62,7 +67,7 @@ export class AwsMeter {
   private rows = new Map<string, Row>();
   private functions: Record<string, FunctionFigures> = {};
   private problems: string[] = [];
-  private readonly inFlight = new Map<string, { fn: string; start: number }>();
+  private readonly inFlight = new Map<string, { fn: string; start: number; records: number }>();
   private readonly queueByUrl = new Map<string, string>();
   private readonly dynamo: DynamoMeter;
 
@@ -174,7 +179,11 @@ export class AwsMeter {
     if (operation === 'DeleteMessageBatch' && caller === 'event-source-mapping') {
       const first = (input.Entries as Input[] | undefined)?.[0]?.ReceiptHandle;
       const started = this.inFlight.get(String(first));
-      if (started) this.functionFigures(started.fn).durationsMs.push(Date.now() - started.start);
+      if (started) {
+        const figures = this.functionFigures(started.fn);
+        figures.durationsMs.push(Date.now() - started.start);
+        figures.measuredRecords += started.records;
+      }
       for (const entry of (input.Entries as Input[]) ?? [])
         this.inFlight.delete(String(entry.ReceiptHandle));
     }
@@ -183,7 +192,7 @@ export class AwsMeter {
   }
 
   private functionFigures(fn: string): FunctionFigures {
-    this.functions[fn] ??= { invocations: 0, records: 0, durationsMs: [] };
+    this.functions[fn] ??= { invocations: 0, records: 0, durationsMs: [], measuredRecords: 0 };
     return this.functions[fn];
   }
 
@@ -195,12 +204,23 @@ export class AwsMeter {
     figures.invocations++;
     figures.records += messages.length;
     const start = Date.now();
-    for (const m of messages) this.inFlight.set(String(m.ReceiptHandle), { fn, start });
+    const entry = { fn, start, records: messages.length };
+    for (const m of messages) this.inFlight.set(String(m.ReceiptHandle), entry);
   }
 
   // ---- EventBridge ----------------------------------------------------------------------
 
-  attachEventBridge(client: EventBridgeClient): void {
+  /**
+   * PutEvents through `client`: the dispatcher's operational events by default; a producer's
+   * entries on the producers' bus with `caller: 'producer'`. Billed per entry (64 KB chunks).
+   */
+  attachEventBridge(
+    client: EventBridgeClient,
+    { caller, target }: { caller: Row['caller']; target: string } = {
+      caller: 'functions',
+      target: 'bus',
+    },
+  ): void {
     (client.middlewareStack as unknown as Stack).add(
       (next, context) => async (args) => {
         const operation = (context.commandName ?? '').replace(/Command$/, '');
@@ -210,9 +230,9 @@ export class AwsMeter {
         const row = {
           service: 'eventbridge' as const,
           operation,
-          target: 'bus',
+          target,
           unit: 'events' as const,
-          caller: 'functions' as const,
+          caller,
         };
         this.add(
           row,
@@ -232,6 +252,55 @@ export class AwsMeter {
     figures.invocations++;
     figures.records += records;
     figures.durationsMs.push(durationMs);
+    figures.measuredRecords += records;
+  }
+
+  /**
+   * The local bus invokes its rule's target (ingest) in-process, as EventBridge invokes a
+   * Lambda target asynchronously: each call of the target, retries included, is counted as an
+   * invocation of `fn` with its measured duration. Wraps the target of every bus of `busClass`
+   * on its next `putEvents`; the handler itself is the local runtime's, untouched.
+   *
+   * The local bus starts every target at once; at most `concurrency` run here at a time (the
+   * others wait, as Lambda queues asynchronous invocations), so that a duration is one
+   * invocation's, not that of many sharing two cores. The wait is not billed.
+   */
+  attachLocalBus(
+    busClass: { prototype: object },
+    { fn = 'ingest (EventBridge target)', concurrency = 2 } = {},
+  ): void {
+    type Bus = {
+      options: { target: (event: unknown) => Promise<unknown> };
+      putEvents: (...args: unknown[]) => unknown;
+    };
+    const proto = busClass.prototype as Bus;
+    const original = proto.putEvents;
+    const wrapped = new WeakSet<object>();
+    const meter = this;
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    proto.putEvents = function (this: Bus, ...args: unknown[]) {
+      if (!wrapped.has(this)) {
+        wrapped.add(this);
+        const target = this.options.target;
+        this.options = {
+          ...this.options,
+          target: async (event: unknown) => {
+            while (running >= concurrency) await new Promise<void>((go) => waiting.push(go));
+            running++;
+            const started = performance.now();
+            try {
+              return await target(event);
+            } finally {
+              meter.countInvocation(fn, performance.now() - started);
+              running--;
+              waiting.shift()?.();
+            }
+          },
+        };
+      }
+      return original.apply(this, args);
+    };
   }
 
   close(): void {

@@ -13,6 +13,7 @@ export interface CostLine {
 }
 
 export interface PhaseFigures {
+  readonly name: string;
   readonly events: number;
   readonly delivered: number;
   readonly apiRequests: number;
@@ -40,7 +41,7 @@ export function costOf(phase: PhaseFigures) {
   for (const row of phase.meter.rows.filter((r) => !idle.includes(r))) {
     lines.push({
       service: row.service,
-      what: `${row.operation} ${row.target}${row.caller === 'event-source-mapping' ? ' (ESM)' : ''}`,
+      what: `${row.operation} ${row.target}${row.caller === 'event-source-mapping' ? ' (ESM)' : row.caller === 'producer' ? ' (producer)' : ''}`,
       perDelivery: per(row.units),
       unit: row.unit,
       usdPerMillion: per(row.units) * rowPrice(row) * MILLION,
@@ -48,6 +49,18 @@ export function costOf(phase: PhaseFigures) {
   }
   const functions = phase.meter.functions;
   let gbSeconds = 0;
+  // EventBridge delivers a matched entry to a Lambda target at no charge of its own: the line
+  // shows that the path was counted, the invocation is Lambda's (below).
+  for (const [name, figures] of Object.entries(functions).filter(([n]) =>
+    n.includes('EventBridge'),
+  ))
+    lines.push({
+      service: 'eventbridge',
+      what: `rule → Lambda target deliveries (${name})`,
+      perDelivery: per(figures.invocations),
+      unit: 'deliveries',
+      usdPerMillion: per(figures.invocations) * prices.eventBridge.ruleToLambdaTargetPerMillion,
+    });
   for (const [name, figures] of Object.entries(functions)) {
     lines.push({
       service: 'lambda',
@@ -71,6 +84,12 @@ export function costOf(phase: PhaseFigures) {
     usdPerMillion: per(phase.apiRequests) * prices.apiGateway.httpApiRequestPerMillion,
   });
   const requestsTotal = lines.reduce((s, l) => s + l.usdPerMillion, 0);
+  const dispatcher = functions.dispatcher;
+  /** Measured dispatcher handler time over the records of the measured invocations. */
+  const dispatcherMsPerDelivery =
+    dispatcher && dispatcher.measuredRecords > 0
+      ? round(dispatcher.durationsMs.reduce((s, ms) => s + ms, 0) / dispatcher.measuredRecords, 3)
+      : undefined;
   const duration: CostLine = {
     service: 'lambda',
     what: `duration, ${prices.lambda.memoryMb} MB arm64, from measured local handler times`,
@@ -113,8 +132,14 @@ export function costOf(phase: PhaseFigures) {
     usdPerMillionRequestsOnly: round(requestsTotal, 4),
     usdPerMillion: round(requestsTotal + duration.usdPerMillion, 4),
     usdPerMillionWithLogs: round(requestsTotal + duration.usdPerMillion + logs.usdPerMillion, 4),
-    target: prices.target.usdPerMillionDeliveries,
+    dispatcherMsPerDelivery,
+    target: costTarget(phase.name),
   };
+}
+
+/** The DESIGN §7 target of a phase, in $ per million deliveries; undefined: report only. */
+export function costTarget(phase: string): number | undefined {
+  return (prices.targets.usdPerMillionDeliveries as Record<string, number>)[phase];
 }
 
 export { prices };

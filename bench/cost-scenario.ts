@@ -1,14 +1,34 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { eventBus } from '#shared/bus';
+import { LocalEventBus } from '../lib/local/event-bus';
 import { startLocal } from '../lib/local/runtime';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/tables';
 import { AwsMeter } from './aws-meter';
 import { Api, invoicePaid, removeDir, scenarioMain, tempDir } from './local-support';
-import { BenchReceiver } from './receiver';
+import { BenchReceiver, FAILED } from './receiver';
 import { pool, sleep, until } from './stats';
 
 /**
  * Child process: local mode with one endpoint; publishes events and meters every AWS request
  * the system makes until all are delivered. Phases: batched publishing (the headline figure), the
- * same with an Idempotency-Key, one event per request, and batched with 10 endpoints each.
+ * same with an Idempotency-Key, one event per request, one event per EventBridge entry, batched
+ * with 10 % of first attempts failing once, and batched with 10 and 100 endpoints each.
  */
+
+/** How a phase publishes. */
+interface PhaseSpec {
+  readonly name: string;
+  readonly count: number;
+  /** Events per API request, or entries per PutEvents call with `via: 'bus'` (one event each). */
+  readonly perRequest: number;
+  readonly withKey?: boolean;
+  readonly via?: 'api' | 'bus';
+  /** The receiver answers 500 to the first attempt of this % of deliveries (by webhook-id). */
+  readonly failFirstPercent?: number;
+  /** Endpoints subscribed during the phase (for the record). */
+  readonly endpoints: number;
+}
+
 await scenarioMain(async (args, output) => {
   const events = Number(args[0] ?? 2000);
   const dataDir = tempDir('hookline-bench-cost-');
@@ -28,6 +48,15 @@ await scenarioMain(async (args, output) => {
   meter.attachDynamo(system.clients.dynamo);
   meter.attachSqs(system.clients.sqs);
   meter.attachEventBridge(system.clients.eventBridge);
+  // EventBridge publishing: a producer's PutEvents on the local bus (as `npm start` offers it,
+  // on the API's port), and the bus's rule invoking ingest, both metered.
+  meter.attachLocalBus(LocalEventBus);
+  const producer = new EventBridgeClient({
+    endpoint: system.apiUrl,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  meter.attachEventBridge(producer, { caller: 'producer', target: eventBus.defaultName });
   const api = new Api(system.apiUrl, system.apiKey);
 
   try {
@@ -35,54 +64,88 @@ await scenarioMain(async (args, output) => {
     await api.createEndpoint(receiver.url('/cost'));
     const setup = { meter: meter.snapshot(), wallMs: Date.now() - setupStarted };
 
-    const phase = async (
-      name: string,
-      count: number,
-      perRequest: number,
-      withKey: boolean,
-    ): Promise<Record<string, unknown>> => {
+    /** Publishes request `i` of the phase; returns events accepted and deliveries expected. */
+    const publishVia = async (spec: PhaseSpec, i: number) => {
+      const batch = Array.from(
+        { length: Math.min(spec.perRequest, spec.count - i * spec.perRequest) },
+        () => invoicePaid(),
+      );
+      if (spec.via === 'bus') {
+        const answer = await producer.send(
+          new PutEventsCommand({
+            Entries: batch.map((event) => ({
+              EventBusName: eventBus.defaultName,
+              Source: 'bench.producer',
+              DetailType: event.type,
+              Detail: JSON.stringify({ data: event.data }),
+            })),
+          }),
+        );
+        if (answer.FailedEntryCount)
+          throw new Error(`${spec.name}: ${answer.FailedEntryCount} entries failed`);
+        // Ingest's answer goes to EventBridge, not to the producer: every endpoint gets each.
+        return { accepted: batch.length, expected: batch.length * spec.endpoints };
+      }
+      const headers: Record<string, string> = spec.withKey
+        ? { 'idempotency-key': `${spec.name}-${i}` }
+        : {};
+      const answer =
+        spec.perRequest === 1
+          ? await api.call('POST', '/v1/events', batch[0], headers)
+          : await api.call('POST', '/v1/events/batch', { events: batch }, headers);
+      if (answer.status !== 202) throw new Error(`${spec.name}: publish answered ${answer.status}`);
+      const results = (answer.body.results ?? [answer.body]) as { deliveries?: number }[];
+      // API Gateway invokes ingest once per request; its duration is the round trip here.
+      meter.countInvocation('ingest', answer.ms, batch.length);
+      return {
+        accepted: batch.length,
+        expected: results.reduce((sum, r) => sum + (r.deliveries ?? 0), 0),
+      };
+    };
+
+    const phase = async (spec: PhaseSpec): Promise<Record<string, unknown>> => {
       await receiver.record(true);
+      if (spec.failFirstPercent)
+        await receiver.behave('/cost', { failFirstPercent: spec.failFirstPercent });
       meter.reset();
       output.reset();
       const started = Date.now();
-      const requests = Math.ceil(count / perRequest);
+      const requests = Math.ceil(spec.count / spec.perRequest);
       let accepted = 0;
       let expected = 0;
       await pool(requests, 2, async (i) => {
-        const batch = Array.from({ length: Math.min(perRequest, count - i * perRequest) }, () =>
-          invoicePaid(),
-        );
-        const headers: Record<string, string> = withKey
-          ? { 'idempotency-key': `${name}-${i}` }
-          : {};
-        const answer =
-          perRequest === 1
-            ? await api.call('POST', '/v1/events', batch[0], headers)
-            : await api.call('POST', '/v1/events/batch', { events: batch }, headers);
-        if (answer.status !== 202) throw new Error(`${name}: publish answered ${answer.status}`);
-        accepted += batch.length;
-        const results = (answer.body.results ?? [answer.body]) as { deliveries?: number }[];
-        expected += results.reduce((sum, r) => sum + (r.deliveries ?? 0), 0);
-        // API Gateway invokes ingest once per request; its duration is the round trip here.
-        meter.countInvocation('ingest', answer.ms, batch.length);
+        const published = await publishVia(spec, i);
+        accepted += published.accepted;
+        expected += published.expected;
       });
+      /** Deliveries answered 2xx (failed attempts are recorded under a marked path). */
+      const succeeded = async () =>
+        (await receiver.collect()).filter(([path]) => !path.includes('!'));
       const delivered = async () =>
-        new Set((await receiver.collect()).map(([path, id]) => `${path} ${id}`)).size;
+        new Set((await succeeded()).map(([path, id]) => `${path} ${id}`)).size;
       const allDelivered = await until(async () => (await delivered()) >= expected, 120_000);
       const deliveredAt = Date.now();
       // Let the last batches finish their bookkeeping (delete, attempt records).
       await sleep(1500);
       const snapshot = meter.snapshot();
       const records = await receiver.collect();
+      const successes = records.filter(([path]) => !path.includes('!')).length;
+      if (spec.failFirstPercent) await receiver.behave('/cost');
+      const deliveredCount = await delivered();
       return {
-        name,
+        name: spec.name,
         events: accepted,
+        endpoints: spec.endpoints,
         deliveriesExpected: expected,
-        eventsPerRequest: perRequest,
-        idempotencyKey: withKey,
-        apiRequests: requests,
-        delivered: await delivered(),
-        duplicates: records.length - (await delivered()),
+        eventsPerRequest: spec.perRequest,
+        via: spec.via ?? 'api',
+        idempotencyKey: spec.withKey ?? false,
+        // PutEvents goes to EventBridge, not through API Gateway.
+        apiRequests: spec.via === 'bus' ? 0 : requests,
+        putEventsCalls: spec.via === 'bus' ? requests : 0,
+        delivered: deliveredCount,
+        duplicates: successes - deliveredCount,
+        failedFirstAttempts: records.filter(([path]) => path.endsWith(FAILED)).length,
         allDelivered,
         publishToLastDeliveryMs: deliveredAt - started,
         wallMs: Date.now() - started,
@@ -96,17 +159,61 @@ await scenarioMain(async (args, output) => {
     };
 
     // Warm-up, not counted: caches (API key, endpoints) and code paths as in steady state.
-    await phase('warmup', 200, 100, false);
+    await phase({ name: 'warmup', count: 200, perRequest: 100, endpoints: 1 });
+    await phase({ name: 'warmupBus', count: 20, perRequest: 10, via: 'bus', endpoints: 1 });
     const phases = [
-      await phase('batched', events, 100, false),
-      await phase('batchedWithIdempotencyKey', Math.round(events / 2), 100, true),
-      await phase('single', Math.round(events / 8), 1, false),
+      await phase({ name: 'batched', count: events, perRequest: 100, endpoints: 1 }),
+      await phase({
+        name: 'batchedWithIdempotencyKey',
+        count: Math.round(events / 2),
+        perRequest: 100,
+        withKey: true,
+        endpoints: 1,
+      }),
+      await phase({ name: 'single', count: Math.round(events / 8), perRequest: 1, endpoints: 1 }),
+      // One event per entry, 10 entries per PutEvents call (EventBridge's maximum).
+      await phase({
+        name: 'eventBridge',
+        count: Math.round(events / 4),
+        perRequest: 10,
+        via: 'bus',
+        endpoints: 1,
+      }),
+      await phase({
+        name: 'batchedFailing10',
+        count: events,
+        perRequest: 100,
+        failFirstPercent: 10,
+        endpoints: 1,
+      }),
     ];
-    // Fan-out: the same tenant gets 9 more endpoints, so each event makes 10 deliveries.
+    // Fan-out: the same tenant gets 9 more endpoints, so each event makes 10 deliveries; then
+    // 90 more, 100 each.
     for (let i = 1; i < 10; i++) await api.createEndpoint(receiver.url(`/fan-${i}`));
-    phases.push(await phase('fanout10', Math.round(events / 10), 100, false));
+    phases.push(
+      await phase({
+        name: 'fanout10',
+        count: Math.round(events / 10),
+        perRequest: 100,
+        endpoints: 10,
+      }),
+    );
+    await pool(90, 4, async (i) => {
+      await api.createEndpoint(receiver.url(`/fan-${10 + i}`));
+    });
+    // Endpoints reach the dispatcher's cache within a second locally; a short warm-up first.
+    await phase({ name: 'warmupFanout100', count: 5, perRequest: 5, endpoints: 100 });
+    phases.push(
+      await phase({
+        name: 'fanout100',
+        count: Math.round(events / 40),
+        perRequest: 10,
+        endpoints: 100,
+      }),
+    );
     return { setup, phases };
   } finally {
+    producer.destroy();
     meter.close();
     await system.stop();
     await receiver.stop();

@@ -5,7 +5,16 @@ export interface Behaviour {
   readonly delayMs?: number;
   /** Never answer (until the sender gives up or the receiver stops). */
   readonly hang?: boolean;
+  /**
+   * Answer 500 to the first request of this percentage of deliveries, then 2xx: which ones is
+   * decided by a hash of the webhook-id (so the same on every run). Failed requests are
+   * recorded under the path with {@link FAILED} appended, so they never count as delivered.
+   */
+  readonly failFirstPercent?: number;
 }
+
+/** Appended to the path of the record of a request answered 500 on purpose (the worker's `FAILED`). */
+export const FAILED = '!failed';
 
 /** [path, webhook-id, epoch ms when the request body had arrived] */
 export type ReceiverRecord = [string, string, number];
