@@ -1,5 +1,6 @@
 /** Helpers for the scenarios that run the whole system in local mode, each in a child process. */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,19 +43,26 @@ export class Api {
   }
 }
 
-let sequence = 0;
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Random ids the way payment providers make them: they compress as badly as real payloads. */
+const randomId = (prefix: string, length: number) =>
+  prefix +
+  Array.from(randomBytes(length), (byte) => ALPHANUMERIC[byte % ALPHANUMERIC.length]).join('');
 
-/** A catalog event (invoice.paid, its documented example with a fresh invoice id). */
+/**
+ * A catalog event (invoice.paid) with a random invoice id, one of 1,000 customers, an amount
+ * and a time of its own: event pages are stored compressed, so a payload repeating itself
+ * would flatter the cost.
+ */
 export function invoicePaid() {
-  sequence++;
   return {
     type: 'invoice.paid',
     data: {
-      invoiceId: `in_bench${String(sequence).padStart(6, '0')}`,
-      customerId: 'cus_8ZQ3',
-      amount: 4900,
+      invoiceId: randomId('in_', 24),
+      customerId: `cus_${String(randomBytes(2).readUInt16BE() % 1000).padStart(4, '0')}`,
+      amount: 100 + (randomBytes(4).readUInt32BE() % 99_900),
       currency: 'EUR',
-      paidAt: '2026-11-27T09:30:00Z',
+      paidAt: new Date().toISOString(),
       paymentMethod: 'card',
     },
   };
