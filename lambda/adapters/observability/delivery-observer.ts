@@ -14,6 +14,18 @@ const newMetrics = () =>
   new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
 
 /**
+ * Made once per process: a `Metrics` reads its environment and builds a `Console` when made,
+ * which cost as much CPU as a delivery's HTTP request when done per endpoint per batch.
+ * Sharing them is safe because a flush adds and publishes synchronously, and publishing
+ * clears the metrics and dimensions it held.
+ */
+let shared: { readonly perEndpoint: Metrics; readonly overall: Metrics } | undefined;
+const sharedMetrics = () => {
+  shared ??= { perEndpoint: newMetrics(), overall: newMetrics() };
+  return shared;
+};
+
+/**
  * Collects one dispatcher invocation's metrics and writes them as EMF when flushed: one line
  * per endpoint with {service, EndpointId}, and one with {service} for overall latency.
  * Made per invocation: it holds the batch's figures.
@@ -82,22 +94,30 @@ export class BatchDeliveryObserver implements BatchObserver {
   /** Writes the batch's metrics; nothing is written for a batch that made no attempt. */
   flush(): void {
     const endpointIds = new Set([...this.attempts.keys(), ...this.deadLetters.keys()]);
-    const overall = newMetrics();
-    for (const endpointId of endpointIds) {
-      const metrics = newMetrics();
-      metrics.addDimension(metricNames.endpointDimension, endpointId);
-      for (const { ok, latencyMs } of this.attempts.get(endpointId) ?? []) {
-        metrics.addMetric(metricNames.attempts, MetricUnit.Count, 1);
-        metrics.addMetric(metricNames.failures, MetricUnit.Count, ok ? 0 : 1);
-        if (ok) metrics.addMetric(metricNames.successes, MetricUnit.Count, 1);
-        metrics.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
-        overall.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
+    const { perEndpoint: metrics, overall } = sharedMetrics();
+    try {
+      for (const endpointId of endpointIds) {
+        metrics.addDimension(metricNames.endpointDimension, endpointId);
+        for (const { ok, latencyMs } of this.attempts.get(endpointId) ?? []) {
+          metrics.addMetric(metricNames.attempts, MetricUnit.Count, 1);
+          metrics.addMetric(metricNames.failures, MetricUnit.Count, ok ? 0 : 1);
+          if (ok) metrics.addMetric(metricNames.successes, MetricUnit.Count, 1);
+          metrics.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
+          overall.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
+        }
+        const dead = this.deadLetters.get(endpointId);
+        if (dead) metrics.addMetric(metricNames.deadLettered, MetricUnit.Count, dead);
+        metrics.publishStoredMetrics();
       }
-      const dead = this.deadLetters.get(endpointId);
-      if (dead) metrics.addMetric(metricNames.deadLettered, MetricUnit.Count, dead);
-      metrics.publishStoredMetrics();
+      if (overall.hasStoredMetrics()) overall.publishStoredMetrics();
+    } catch (error) {
+      // Shared instances: a half-built flush must not leak into the next batch's lines.
+      for (const instance of [metrics, overall]) {
+        instance.clearMetrics();
+        instance.clearDimensions();
+      }
+      throw error;
     }
-    if (overall.hasStoredMetrics()) overall.publishStoredMetrics();
   }
 }
 
