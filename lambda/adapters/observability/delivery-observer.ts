@@ -9,21 +9,10 @@ import type {
   OperationalEvents,
 } from '../../domain/ports';
 import { logger } from '../logger';
+import { writeEmf } from './emf';
 
 const newMetrics = () =>
   new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
-
-/**
- * Made once per process: a `Metrics` reads its environment and builds a `Console` when made,
- * which cost as much CPU as a delivery's HTTP request when done per endpoint per batch.
- * Sharing them is safe because a flush adds and publishes synchronously, and publishing
- * clears the metrics and dimensions it held.
- */
-let shared: { readonly perEndpoint: Metrics; readonly overall: Metrics } | undefined;
-const sharedMetrics = () => {
-  shared ??= { perEndpoint: newMetrics(), overall: newMetrics() };
-  return shared;
-};
 
 /**
  * Collects one dispatcher invocation's metrics and writes them as EMF when flushed: one line
@@ -91,32 +80,36 @@ export class BatchDeliveryObserver implements BatchObserver {
     });
   }
 
-  /** Writes the batch's metrics; nothing is written for a batch that made no attempt. */
+  /**
+   * Writes the batch's metrics, the lines Powertools wrote before (one per endpoint, one for
+   * overall latency, a value per attempt); nothing for a batch that made no attempt.
+   */
   flush(): void {
     const endpointIds = new Set([...this.attempts.keys(), ...this.deadLetters.keys()]);
-    const { perEndpoint: metrics, overall } = sharedMetrics();
-    try {
-      for (const endpointId of endpointIds) {
-        metrics.addDimension(metricNames.endpointDimension, endpointId);
-        for (const { ok, latencyMs } of this.attempts.get(endpointId) ?? []) {
-          metrics.addMetric(metricNames.attempts, MetricUnit.Count, 1);
-          metrics.addMetric(metricNames.failures, MetricUnit.Count, ok ? 0 : 1);
-          if (ok) metrics.addMetric(metricNames.successes, MetricUnit.Count, 1);
-          metrics.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
-          overall.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
-        }
-        const dead = this.deadLetters.get(endpointId);
-        if (dead) metrics.addMetric(metricNames.deadLettered, MetricUnit.Count, dead);
-        metrics.publishStoredMetrics();
-      }
-      if (overall.hasStoredMetrics()) overall.publishStoredMetrics();
-    } catch (error) {
-      // Shared instances: a half-built flush must not leak into the next batch's lines.
-      for (const instance of [metrics, overall]) {
-        instance.clearMetrics();
-        instance.clearDimensions();
-      }
-      throw error;
+    const overall: number[] = [];
+    for (const endpointId of endpointIds) {
+      const attempts = this.attempts.get(endpointId) ?? [];
+      const latency = attempts.map((a) => a.latencyMs);
+      overall.push(...latency);
+      const dead = this.deadLetters.get(endpointId);
+      writeEmf({ [metricNames.endpointDimension]: endpointId }, [
+        { name: metricNames.attempts, unit: MetricUnit.Count, values: attempts.map(() => 1) },
+        {
+          name: metricNames.failures,
+          unit: MetricUnit.Count,
+          values: attempts.map((a) => (a.ok ? 0 : 1)),
+        },
+        {
+          name: metricNames.successes,
+          unit: MetricUnit.Count,
+          values: attempts.filter((a) => a.ok).map(() => 1),
+        },
+        { name: metricNames.latency, unit: MetricUnit.Milliseconds, values: latency },
+        { name: metricNames.deadLettered, unit: MetricUnit.Count, values: dead ? [dead] : [] },
+      ]);
+    }
+    if (overall.length > 0) {
+      writeEmf({}, [{ name: metricNames.latency, unit: MetricUnit.Milliseconds, values: overall }]);
     }
   }
 }
