@@ -55,6 +55,61 @@ async function processBatch(
   return { batchItemFailures };
 }
 
+/** What one invocation's deliveries share. */
+interface Invocation {
+  readonly deps: DispatcherDependencies;
+  readonly delivery: DispatchDependencies;
+  readonly collector: AttemptCollector;
+}
+
+async function handOnNote(deps: DispatcherDependencies, note: DeliveredNote): Promise<void> {
+  try {
+    await deps.waits.resend(note, NOTE_DELAY_SECONDS, 'main');
+  } catch (error) {
+    // The webhook was delivered; only its record stays behind, and it is never resent.
+    logger.error('delivery record not updated after a 2xx', {
+      eventId: note.eventId,
+      endpointId: note.endpointId,
+      error: error as Error,
+    });
+  }
+}
+
+/** One record of the batch; made a module function so a record costs no closures. */
+async function deliverRecord(
+  { deps, delivery, collector }: Invocation,
+  record: SQSRecord,
+): Promise<void> {
+  try {
+    const message = JSON.parse(record.body) as QueueMessage;
+    if (isNote(message)) {
+      await recordDelivered(delivery, message, true);
+      return;
+    }
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const decision = await dispatchDelivery(delivery, message, { receiveCount }, collector);
+    if (decision.action === 'wait') {
+      await deps.waits.resend(decision.message, decision.delaySeconds, decision.lane);
+      return;
+    }
+    if (decision.followUp) await handOnNote(deps, decision.followUp);
+    if (decision.reason !== 'delivered') {
+      logger.info('delivery finished without success', {
+        eventId: message.eventId,
+        endpointId: message.endpointId,
+        reason: decision.reason,
+      });
+    }
+  } catch (error) {
+    // The message stays in the queue and comes back after its visibility timeout.
+    logger.error('delivery failed unexpectedly', {
+      messageId: record.messageId,
+      error: error as Error,
+    });
+    throw error;
+  }
+}
+
 /**
  * Delivers a batch concurrently. A delivery that must wait is sent again with a delay and its
  * received message acked, so nothing waits in flight; only an unexpected error leaves a
@@ -64,60 +119,18 @@ export function createDispatcherHandler(deps: DispatcherDependencies) {
   return async (event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => {
     const observer = deps.newObserver();
     const delivery = { ...deps.delivery, observer };
-    const collector = new AttemptCollector(delivery.now);
-
-    const handOnNote = async (note: DeliveredNote) => {
-      try {
-        await deps.waits.resend(note, NOTE_DELAY_SECONDS, 'main');
-      } catch (error) {
-        // The webhook was delivered; only its record stays behind, and it is never resent.
-        logger.error('delivery record not updated after a 2xx', {
-          eventId: note.eventId,
-          endpointId: note.endpointId,
-          error: error as Error,
-        });
-      }
+    const invocation: Invocation = {
+      deps,
+      delivery,
+      collector: new AttemptCollector(delivery.now),
     };
-
-    const deliverRecord = async (record: SQSRecord) => {
-      const message = JSON.parse(record.body) as QueueMessage;
-      if (isNote(message)) {
-        await recordDelivered(delivery, message, true);
-        return;
-      }
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
-      const decision = await dispatchDelivery(delivery, message, { receiveCount }, collector);
-      if (decision.action === 'wait') {
-        await deps.waits.resend(decision.message, decision.delaySeconds, decision.lane);
-        return;
-      }
-      if (decision.followUp) await handOnNote(decision.followUp);
-      if (decision.reason !== 'delivered') {
-        logger.info('delivery finished without success', {
-          eventId: message.eventId,
-          endpointId: message.endpointId,
-          reason: decision.reason,
-        });
-      }
-    };
-    const deliver = async (record: SQSRecord) => {
-      try {
-        await deliverRecord(record);
-      } catch (error) {
-        // The message stays in the queue and comes back after its visibility timeout.
-        logger.error('delivery failed unexpectedly', {
-          messageId: record.messageId,
-          error: error as Error,
-        });
-        throw error;
-      }
-    };
-
     if (!Array.isArray(event.Records)) throw new Error('not an SQS event: no Records');
-    const response = await processBatch(event.Records, deliver);
+    const response = await processBatch(event.Records, (record) =>
+      deliverRecord(invocation, record),
+    );
     observer.flush();
     try {
-      await collector.flush(deps.attemptLog);
+      await invocation.collector.flush(deps.attemptLog);
     } catch (error) {
       // The deliveries themselves are done; failing the batch now would only send them twice.
       logger.error('attempt log not written', { error: error as Error });
