@@ -26,7 +26,7 @@ const emfOutput = () => {
       namespace: metricNames.namespace,
       serviceName: metricNames.service,
     }).off,
-    console: new Console({ stdout: process.stdout, stderr: process.stderr }),
+    console: new Console({ stdout: process.stdout, stderr: process.stderr, colorMode: false }),
   };
   return output;
 };
