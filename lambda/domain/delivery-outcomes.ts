@@ -147,15 +147,20 @@ export async function delivered(
 ): Promise<DispatchDecision> {
   const { message } = delivery;
   const now = deps.now();
+  // Messages queued before attempts were carried in the message count receives instead.
+  const markRecord = delivery.attempts > 0 || receiveCount > 1 || message.requeued === true;
+  const countSuccess = hasFailures(circuit, now);
+  // The common case, a first try to a healthy endpoint, has nothing to write down (an open
+  // circuit counts as failures, so a recovery is never skipped here).
+  if (!markRecord && !countSuccess) return DELIVERED;
   const note: DeliveredNote = {
     note: 'delivered',
     eventId: message.eventId,
     endpointId: endpoint.id,
     tenant: message.tenant,
     at: isoAt(now),
-    // Messages queued before attempts were carried in the message count receives instead.
-    markRecord: delivery.attempts > 0 || receiveCount > 1 || message.requeued === true,
-    countSuccess: hasFailures(circuit, now),
+    markRecord,
+    countSuccess,
   };
   try {
     await recordDelivered(deps, note, circuit?.openUntil !== undefined);
@@ -167,8 +172,10 @@ export async function delivered(
   } catch {
     return { action: 'ack', reason: 'delivered', followUp: note };
   }
-  return { action: 'ack', reason: 'delivered' };
+  return DELIVERED;
 }
+
+const DELIVERED: DispatchDecision = Object.freeze({ action: 'ack', reason: 'delivered' });
 
 /** The bookkeeping of a 2xx, done at once or later from a {@link DeliveredNote}. */
 export async function recordDelivered(

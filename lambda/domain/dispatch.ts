@@ -140,6 +140,32 @@ function progressOf(message: DeliveryMessage, policy: RetryPolicy, now: number):
 }
 
 /**
+ * Held back, a try counts as skipped and the delivery waits what a failed try would have:
+ * the circuit never holds it longer than its own schedule, and a long outage costs few hops.
+ */
+async function holdBack(
+  deps: DispatchDependencies,
+  delivery: Delivery,
+  policy: RetryPolicy,
+  now: number,
+): Promise<DispatchDecision> {
+  const { message, attempts, skipped, lane } = delivery;
+  const secondsLeft = Math.floor((message.settleBy - now) / 1000);
+  if (secondsLeft < 1) {
+    return deadLetter(deps, message, {
+      reason: 'circuit_open',
+      attempts,
+      skipped: skipped + 1,
+      error: 'the endpoint circuit was open when the retry schedule ended',
+    });
+  }
+  const random = deps.random ?? Math.random;
+  const ownDelay = retryDelaySeconds(attempts + skipped + 1, policy.scheduleMs, random);
+  const delay = Math.min(ownDelay, secondsLeft);
+  return waitFor(now, { ...message, skipped: skipped + 1 }, delay, 'circuit_open', lane);
+}
+
+/**
  * Whether the endpoint's shared health lets this delivery go out now. An open circuit holds
  * the delivery back as if its try had failed (counted as skipped, not as an attempt) and
  * dead-letters it once its schedule has run out; a rate limit only spreads it.
@@ -151,37 +177,20 @@ async function gateDelivery(
   circuit: CircuitState | undefined,
   policy: RetryPolicy,
 ): Promise<DispatchDecision | undefined> {
-  const random = deps.random ?? Math.random;
   const now = deps.now();
-  const { message, attempts, skipped, lane } = delivery;
-  // Held back, a try counts as skipped and the delivery waits what a failed try would have:
-  // the circuit never holds it longer than its own schedule, and a long outage costs few hops.
-  const holdBack = async (): Promise<DispatchDecision> => {
-    const secondsLeft = Math.floor((message.settleBy - now) / 1000);
-    if (secondsLeft < 1) {
-      return deadLetter(deps, message, {
-        reason: 'circuit_open',
-        attempts,
-        skipped: skipped + 1,
-        error: 'the endpoint circuit was open when the retry schedule ended',
-      });
-    }
-    const ownDelay = retryDelaySeconds(attempts + skipped + 1, policy.scheduleMs, random);
-    const delay = Math.min(ownDelay, secondsLeft);
-    return waitFor(now, { ...message, skipped: skipped + 1 }, delay, 'circuit_open', lane);
-  };
+  const { message, lane } = delivery;
   const gate = circuitGate(circuit, now);
-  if (!gate.allow) return holdBack();
+  if (!gate.allow) return holdBack(deps, delivery, policy, now);
   if (gate.probe) {
     const leaseMs = attemptTimeoutMs(deps.settings, lane) + 5000;
     if (!(await deps.health.acquireProbe(message.endpointId, now, leaseMs, HALF_OPEN_PROBES))) {
-      return holdBack();
+      return holdBack(deps, delivery, policy, now);
     }
   }
   const limit = endpoint.rateLimitPerSecond;
   if (limit !== undefined && !(await deps.health.acquireRate(endpoint.id, limit, now))) {
     const turnedAway = (message.rateLimited ?? 0) + 1;
-    const delay = rateLimitDelaySeconds(turnedAway, random);
+    const delay = rateLimitDelaySeconds(turnedAway, deps.random ?? Math.random);
     return waitFor(now, { ...message, rateLimited: turnedAway }, delay, 'rate_limited', lane);
   }
   return undefined;

@@ -205,7 +205,8 @@ export class CachedEndpointReader implements EndpointReader, EndpointControl {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async getForDelivery(tenant: string, id: string): Promise<Endpoint | undefined> {
+  /** Not `async`: a hit hands back the cached promise itself, without wrapping it again. */
+  getForDelivery(tenant: string, id: string): Promise<Endpoint | undefined> {
     const key = `${tenant}\u0000${id}`;
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.value;

@@ -1,23 +1,9 @@
 import { lookup as systemLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, errors } from 'undici';
 import type { HttpAnswer, WebhookSender } from '../../domain/ports';
 import { hostProblem, isPublicAddress } from '../../domain/ssrf';
-
-export const RESPONSE_EXCERPT_BYTES = 4096;
-
-/** Reads at most `limit` bytes of a body, then drops the rest without waiting for it. */
-async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) break;
-  }
-  body.destroy();
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
+import { post, type Target } from './post-attempt';
 
 /** The code of the error a guarded connection fails with when it would reach a private address. */
 export const BLOCKED_ADDRESS = 'EBLOCKEDADDRESS';
@@ -81,6 +67,8 @@ export function guardLookup(
   };
 }
 
+const MAX_CACHED_TARGETS = 10_000;
+
 export interface SenderOptions {
   /** Local mode only: allow `http` and loopback/private targets. Off, every connection is guarded. */
   readonly allowPrivateTargets: boolean;
@@ -95,6 +83,7 @@ export interface SenderOptions {
 export class UndiciWebhookSender implements WebhookSender {
   private readonly dispatcher: Agent;
   private readonly allowPrivateTargets: boolean;
+  private readonly targets = new Map<string, Target | { readonly refusal: unknown }>();
 
   constructor(options: SenderOptions = { allowPrivateTargets: false }) {
     this.allowPrivateTargets = options.allowPrivateTargets;
@@ -110,20 +99,40 @@ export class UndiciWebhookSender implements WebhookSender {
   }
 
   /**
-   * Why a URL may not be sent to outside local mode, checked before connecting: only https,
-   * and IP literals (which never go through the lookup) must be public.
+   * Where a URL goes, or why it may not be sent to: outside local mode only https, and IP
+   * literals (which never go through the lookup) must be public. Kept per URL, as a dispatcher
+   * sends to the same few endpoints all day; the answer depends on nothing but the text.
    */
-  private refusal(raw: string): string | undefined {
-    if (this.allowPrivateTargets) return undefined;
+  private target(raw: string): Target | { readonly refusal: unknown } {
+    let known = this.targets.get(raw);
+    if (known === undefined) {
+      known = this.parseTarget(raw);
+      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.clear();
+      this.targets.set(raw, known);
+    }
+    return known;
+  }
+
+  private parseTarget(raw: string): Target | { readonly refusal: unknown } {
     let url: URL;
     try {
       url = new URL(raw);
-    } catch {
-      return undefined; // undici reports it
+    } catch (error) {
+      return { refusal: error }; // worded as undici's request() reported it
     }
-    if (url.protocol !== 'https:') return 'blocked: only https is allowed';
-    if (hostProblem(url.hostname) !== undefined) return blocked(url.hostname).message;
-    return undefined;
+    if (!this.allowPrivateTargets) {
+      if (url.protocol !== 'https:') return { refusal: 'blocked: only https is allowed' };
+      if (hostProblem(url.hostname) !== undefined) {
+        return { refusal: blocked(url.hostname).message };
+      }
+    } else if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return {
+        refusal: new errors.InvalidArgumentError(
+          'Invalid URL protocol: the URL must start with `http:` or `https:`.',
+        ),
+      };
+    }
+    return { origin: url.origin, path: `${url.pathname}${url.search}` };
   }
 
   async send(input: {
@@ -133,43 +142,17 @@ export class UndiciWebhookSender implements WebhookSender {
     timeoutMs: number;
   }): Promise<HttpAnswer> {
     const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    const refusal = this.refusal(input.url);
-    if (refusal !== undefined) return { durationMs: elapsed(), error: refusal };
-    const abort = AbortSignal.timeout(input.timeoutMs);
-    try {
-      const response = await request(input.url, {
-        method: 'POST',
-        headers: input.headers,
-        body: input.body,
-        dispatcher: this.dispatcher,
-        headersTimeout: input.timeoutMs,
-        bodyTimeout: input.timeoutMs,
-        signal: abort,
-      });
-      // Only failures keep a response excerpt; a success's body is drained unread.
-      const excerpt =
-        response.statusCode < 300
-          ? await response.body.dump().then(
-              () => '',
-              () => '',
-            )
-          : await readExcerpt(response.body, RESPONSE_EXCERPT_BYTES).catch(() => '');
-      const retryAfter = response.headers['retry-after'];
-      return {
-        status: response.statusCode,
-        durationMs: elapsed(),
-        ...(excerpt && { excerpt }),
-        ...(typeof retryAfter === 'string' && { retryAfter }),
-      };
-    } catch (error) {
-      const reason = abort.aborted ? 'timeout' : describe(error);
-      return {
-        durationMs: elapsed(),
-        error: reason,
-        ...(reason === 'timeout' && { timedOut: true }),
-      };
+    const target = this.target(input.url);
+    if ('refusal' in target) {
+      const { refusal } = target;
+      const error = typeof refusal === 'string' ? refusal : describe(refusal);
+      return { durationMs: Math.round(performance.now() - started), error };
     }
+    const result = await post(this.dispatcher, target, input);
+    const durationMs = Math.round(performance.now() - started);
+    if ('status' in result) return { ...result, durationMs };
+    const reason = result.timedOut ? 'timeout' : describe(result.failure);
+    return { durationMs, error: reason, ...(reason === 'timeout' && { timedOut: true }) };
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@ import type {
   OperationalEvents,
 } from '../../domain/ports';
 import { logger } from '../logger';
+import { writeEmf } from './emf';
 
 const newMetrics = () =>
   new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
@@ -79,25 +80,37 @@ export class BatchDeliveryObserver implements BatchObserver {
     });
   }
 
-  /** Writes the batch's metrics; nothing is written for a batch that made no attempt. */
+  /**
+   * Writes the batch's metrics, the lines Powertools wrote before (one per endpoint, one for
+   * overall latency, a value per attempt); nothing for a batch that made no attempt.
+   */
   flush(): void {
     const endpointIds = new Set([...this.attempts.keys(), ...this.deadLetters.keys()]);
-    const overall = newMetrics();
+    const overall: number[] = [];
     for (const endpointId of endpointIds) {
-      const metrics = newMetrics();
-      metrics.addDimension(metricNames.endpointDimension, endpointId);
-      for (const { ok, latencyMs } of this.attempts.get(endpointId) ?? []) {
-        metrics.addMetric(metricNames.attempts, MetricUnit.Count, 1);
-        metrics.addMetric(metricNames.failures, MetricUnit.Count, ok ? 0 : 1);
-        if (ok) metrics.addMetric(metricNames.successes, MetricUnit.Count, 1);
-        metrics.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
-        overall.addMetric(metricNames.latency, MetricUnit.Milliseconds, latencyMs);
-      }
+      const attempts = this.attempts.get(endpointId) ?? [];
+      const latency = attempts.map((a) => a.latencyMs);
+      overall.push(...latency);
       const dead = this.deadLetters.get(endpointId);
-      if (dead) metrics.addMetric(metricNames.deadLettered, MetricUnit.Count, dead);
-      metrics.publishStoredMetrics();
+      writeEmf({ [metricNames.endpointDimension]: endpointId }, [
+        { name: metricNames.attempts, unit: MetricUnit.Count, values: attempts.map(() => 1) },
+        {
+          name: metricNames.failures,
+          unit: MetricUnit.Count,
+          values: attempts.map((a) => (a.ok ? 0 : 1)),
+        },
+        {
+          name: metricNames.successes,
+          unit: MetricUnit.Count,
+          values: attempts.filter((a) => a.ok).map(() => 1),
+        },
+        { name: metricNames.latency, unit: MetricUnit.Milliseconds, values: latency },
+        { name: metricNames.deadLettered, unit: MetricUnit.Count, values: dead ? [dead] : [] },
+      ]);
     }
-    if (overall.hasStoredMetrics()) overall.publishStoredMetrics();
+    if (overall.length > 0) {
+      writeEmf({}, [{ name: metricNames.latency, unit: MetricUnit.Milliseconds, values: overall }]);
+    }
   }
 }
 
