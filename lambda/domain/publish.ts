@@ -145,8 +145,14 @@ export async function publishEvents(
         });
       }
     }
+    // One endpoint's deliveries side by side (in event order): they are sent ten to a request
+    // and mostly received together, so a dispatcher batch holds one endpoint's deliveries and
+    // their successes share one attempt-log row, whatever the fan-out.
+    const byEndpoint = messages.sort((a, b) =>
+      a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : 0,
+    );
     // Queue first, then store: a stored event marks a finished publish for idempotent retries.
-    await deps.queue.enqueue(messages);
+    await deps.queue.enqueue(byEndpoint);
     const taken = new Set(await deps.events.putNew(events));
     const byId = new Map(events.map((e) => [e.id, e]));
     return await Promise.all(

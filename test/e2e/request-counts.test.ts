@@ -70,12 +70,17 @@ const invoice = (tenant: string, n: number) => ({
   },
 });
 
-/** Runs `publish`, waits until `deliveries` were accepted at `path`, and lets bookkeeping end. */
-async function metered(path: string, deliveries: number, publish: () => Promise<void>) {
+/**
+ * Runs `publish`, waits until `deliveries` were accepted at each of `paths`, and lets the
+ * bookkeeping end.
+ */
+async function metered(paths: string | string[], deliveries: number, publish: () => Promise<void>) {
   meter.reset();
   await publish();
+  const deliveredAt = (path: string) =>
+    new Set(receiver.accepted(path).map((r) => r.headers['webhook-id'])).size;
   const delivered = await waitFor(
-    () => new Set(receiver.accepted(path).map((r) => r.headers['webhook-id'])).size >= deliveries,
+    () => [paths].flat().every((path) => deliveredAt(path) >= deliveries),
     60_000,
   );
   expect(delivered).toBe(true);
@@ -117,6 +122,26 @@ describe('what one delivery costs in requests', () => {
     expect(sum(rowsOf(snapshot, { operation: 'SendMessageBatch' }), 'calls')).toBe(20);
     const allWrites = sum(rowsOf(snapshot, { service: 'dynamodb', unit: 'WRU' }), 'units');
     expect(allWrites / 200).toBeLessThanOrEqual(0.2);
+  }, 90_000);
+
+  it('fan-out: an endpoint’s successes still share attempt rows with 5 endpoints per event', async () => {
+    // Prepare
+    const tenant = await anEndpointIn('/fan-0');
+    for (let n = 1; n < 5; n++) {
+      await call('/v1/endpoints', { url: receiver.url(`/fan-${n}`), tenant });
+    }
+
+    // Act
+    const fans = ['/fan-0', '/fan-1', '/fan-2', '/fan-3', '/fan-4'];
+    const snapshot = await metered(fans, 100, async () => {
+      const events = Array.from({ length: 100 }, (_, n) => invoice(tenant, n));
+      await call('/v1/events/batch', { events });
+    });
+
+    // Assess: 500 deliveries, all delivered before the snapshot.
+    expect(receiver.accepted().filter((r) => r.path.startsWith('/fan-'))).toHaveLength(500);
+    expect(writesTo(snapshot, 'attempts')).toBeLessThanOrEqual(500 * 0.15);
+    expect(sum(rowsOf(snapshot, { operation: 'SendMessageBatch' }), 'calls')).toBe(50);
   }, 90_000);
 
   it('a batch with an Idempotency-Key writes one idempotency record per request', async () => {

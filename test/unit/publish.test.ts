@@ -260,3 +260,25 @@ describe('a batch with an Idempotency-Key is one idempotent request', () => {
     expect(results.map((r) => r.id.slice(28))).toEqual(['00', '01', '02', '00', '01']);
   });
 });
+
+describe('deliveries are queued one endpoint after another', () => {
+  it('puts each endpoint’s deliveries side by side, in event order', async () => {
+    // Prepare
+    const { deps } = setup();
+    const endpoints = [anEndpoint({ tenant: 'acme' }), anEndpoint({ tenant: 'acme' })];
+    for (const endpoint of endpoints) await deps.endpoints.create(endpoint);
+    const requests = Array.from({ length: 3 }, () => ({
+      input: input('invoice.paid', { tenant: 'acme' }),
+    }));
+
+    // Act
+    const results = (await publishEvents(deps, requests)) as PublishResult[];
+
+    // Assess
+    const queued = deps.queue.messages.map((m) => `${m.endpointId} ${m.eventId}`);
+    const [first, second] = endpoints.map((e) => e.id).sort();
+    expect(queued).toEqual(
+      [first, second].flatMap((endpointId) => results.map((r) => `${endpointId} ${r.id}`)),
+    );
+  });
+});
