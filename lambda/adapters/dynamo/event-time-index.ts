@@ -46,6 +46,9 @@ function positionOf(cursor: string | undefined): Position {
   return { ...(k !== undefined && { k: k as Record<string, unknown> }), s };
 }
 
+/** Index rows whose items are read in one go while a listing fills up. */
+const ROWS_PER_READ = 25;
+
 const keyOf = (row: IndexRow) => ({ id: row.id, tenant: row.tenant, timestamp: row.timestamp });
 
 /**
@@ -84,24 +87,35 @@ export async function readByTime(
     }),
   );
   const rows = (result.Items ?? []) as IndexRow[];
-  const expanded = await expand(rows);
   const items: StoredEvent[] = [];
   let before = position.k;
   let skip = position.s;
-  for (const [index, row] of rows.entries()) {
-    const inRange = (expanded[index] ?? []).filter(
-      (e) => e.timestamp >= query.since && e.timestamp <= last,
-    );
-    const events = query.newestFirst ? inRange.reverse() : inRange;
-    const fresh = events.slice(skip);
-    const room = query.limit - items.length;
-    if (fresh.length > room) {
-      items.push(...fresh.slice(0, room));
-      return { items, cursor: encodeCursor({ ...(before && { k: before }), s: skip + room }) };
+  let consumed = 0;
+  // Rows are expanded a few at a time: a page row may hold enough events for the whole listing,
+  // and the pages behind the rows not reached need not be read.
+  while (consumed < rows.length && items.length < query.limit) {
+    const chunk = rows.slice(consumed, consumed + ROWS_PER_READ);
+    const expanded = await expand(chunk);
+    for (const [index, row] of chunk.entries()) {
+      const inRange = (expanded[index] ?? []).filter(
+        (e) => e.timestamp >= query.since && e.timestamp <= last,
+      );
+      const events = query.newestFirst ? inRange.reverse() : inRange;
+      const fresh = events.slice(skip);
+      const room = query.limit - items.length;
+      if (fresh.length > room) {
+        items.push(...fresh.slice(0, room));
+        return { items, cursor: encodeCursor({ ...(before && { k: before }), s: skip + room }) };
+      }
+      items.push(...fresh);
+      skip = 0;
+      before = keyOf(row);
+      consumed++;
+      if (items.length === query.limit) break;
     }
-    items.push(...fresh);
-    skip = 0;
-    before = keyOf(row);
+  }
+  if (consumed < rows.length) {
+    return { items, cursor: encodeCursor({ ...(before && { k: before }), s: 0 }) };
   }
   return result.LastEvaluatedKey
     ? { items, cursor: encodeCursor({ k: result.LastEvaluatedKey, s: 0 }) }

@@ -111,6 +111,34 @@ describeOnBothStandIns('event-pages', (db) => {
       expect(replayed).toEqual([...ids(older), ...ids(newer)]);
     });
 
+    it('walks 30 pages in listings that end inside pages and between them', async () => {
+      // Prepare
+      const events = repository();
+      const tenant = unique('tenant');
+      const pages = Array.from({ length: 30 }, (_, minute) =>
+        aPageOfEvents(1 + (minute % 3), { tenant, timestamp: at(minute) }),
+      );
+      await events.putNew(pages.flat());
+
+      // Act: 4 at a time, and 40, more rows than are read in one go
+      const walk = async (limit: number) => {
+        const replayed: string[] = [];
+        let cursor: string | undefined;
+        let calls = 0;
+        do {
+          const page = await events.page(tenant, { since: at(0), until: at(60) }, cursor, limit);
+          replayed.push(...ids(page.items));
+          cursor = page.cursor;
+          calls++;
+        } while (cursor !== undefined && calls < 100);
+        return replayed;
+      };
+
+      // Assess
+      expect(await walk(4)).toEqual(ids(pages.flat()));
+      expect(await walk(40)).toEqual(ids(pages.flat()));
+    });
+
     it('filters by type inside a page of mixed types', async () => {
       // Prepare
       const events = repository();
