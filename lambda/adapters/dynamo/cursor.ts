@@ -20,7 +20,11 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   } catch {
     // Falls through to the 400 below.
   }
-  throw new BadRequestError('invalid cursor', [
+  throw invalidCursor();
+}
+
+/** The 400 for a cursor this API did not hand out. */
+export const invalidCursor = () =>
+  new BadRequestError('invalid cursor', [
     { field: 'cursor', message: 'must be a cursor returned by this API' },
   ]);
-}

@@ -72,7 +72,9 @@ export class DynamoEventRepository implements EventRepository, EventLog {
       if (!isGeneratedEventId(event.id)) own.push(event);
       else {
         const key = pageOfEventId(event.id).key;
-        pages.set(key, [...(pages.get(key) ?? []), event]);
+        const page = pages.get(key);
+        if (page) page.push(event);
+        else pages.set(key, [event]);
       }
     }
     const writes = [

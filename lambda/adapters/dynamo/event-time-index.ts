@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError } from '../../domain/errors';
 import type { StoredEvent } from '../../domain/event';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor';
 
 /** A row of the `byTenantTime` index: an event page, or an event stored on its own. */
 export interface IndexRow {
@@ -39,9 +38,7 @@ function positionOf(cursor: string | undefined): Position {
   const { k, s } = decoded;
   const validKey = k === undefined || (typeof k === 'object' && k !== null && !Array.isArray(k));
   if (!validKey || typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
-    throw new BadRequestError('invalid cursor', [
-      { field: 'cursor', message: 'must be a cursor returned by this API' },
-    ]);
+    throw invalidCursor();
   }
   return { ...(k !== undefined && { k: k as Record<string, unknown> }), s };
 }
