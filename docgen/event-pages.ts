@@ -147,8 +147,8 @@ you received, then parse; do not rely on field order or spacing.
 
 ${fieldsTable(entry.schema)}
 
-The JSON Schema Hookline checks every published \`${entry.type}\` v${entry.version} against
-before it delivers anything:
+Hookline validates every published \`${entry.type}\` v${entry.version} event against this JSON
+Schema before delivering it, so the \`data\` you receive always matches it:
 
 \`\`\`json
 ${JSON.stringify(entry.schema, null, 2)}
