@@ -210,3 +210,17 @@ describe('webhookMiddleware (Express)', () => {
     expect(received).toEqual([]);
   });
 });
+
+describe('a receiver holding a broken secret', () => {
+  it('answers 500 with bad_secret: the fault is the receiver’s, and Hookline retries', async () => {
+    // Prepare
+    const url = await listen(createWebhookListener({ secrets: 'whsec_%%%', onWebhook: () => {} }));
+
+    // Act
+    const response = await post(url, signWebhook(secret, payload));
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ code: 'bad_secret' });
+  });
+});

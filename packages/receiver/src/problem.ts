@@ -10,6 +10,10 @@ export interface Problem {
 /** The answer to a refused delivery, or `undefined` when `error` is not a refusal (a bug: rethrow). */
 export function problemFor(error: unknown): Problem | undefined {
   if (error instanceof WebhookVerificationError) {
+    // The receiver's own configuration is at fault, not the sender: say so, and let it retry.
+    if (error.code === 'bad_secret') {
+      return problem(500, 'Webhook receiver misconfigured', error.message, { code: error.code });
+    }
     return problem(401, 'Webhook verification failed', error.message, {
       code: error.code,
       ...(error.header ? { header: error.header } : {}),
