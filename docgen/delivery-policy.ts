@@ -14,6 +14,7 @@ import {
   settleSpanMs,
 } from '../lambda/domain/retry-policy';
 import { MAX_LIVE_SECRETS } from '../lambda/domain/secrets';
+import { DEFAULT_ENDPOINT_CACHE_MS } from '../lambda/wiring/config';
 
 const DAY_MS = 86_400_000;
 const UNITS: readonly (readonly [ms: number, unit: string])[] = [
@@ -119,11 +120,15 @@ way (HMAC-SHA256, symmetric). To check a request:
 **Secret rotation.** Rotating an endpoint's secret (\`POST /v1/endpoints/{id}/secret/rotate\`)
 keeps the old secret signing beside the new one for a grace period (${f.rotationGrace} by default).
 During it every request carries one signature per live secret (current first, at most
-${f.maxLiveSecrets}), for example \`v1,K5oZ… v1,3xRm…\`. Switch your receiver to the new secret
-at any time within the grace period; a receiver that still holds the old one keeps verifying
-until the period ends.
+${f.maxLiveSecrets}), for example \`v1,K5oZ… v1,3xRm…\`. Give your receiver the new secret
+beside the old one (verify against either), and drop the old one before the grace period ends:
+a receiver that still holds only the old one keeps verifying until then. Do not switch to the
+new one alone in the first seconds: a dispatcher keeps an endpoint read for up to
+${DEFAULT_ENDPOINT_CACHE_MS / 1000} s, so the first requests after a rotation may carry only the old signature.
 
-Any Standard Webhooks library does all of this. In Node.js:
+[\`@hookline/receiver\`](../../packages/receiver/README.md) does all of this (and dedupes, queues
+and answers fast, in \`node:http\`, Express, Lambda with Middy, or a CDK construct); so does any
+Standard Webhooks library. In Node.js:
 
 \`\`\`js
 import { Webhook } from 'standardwebhooks';
