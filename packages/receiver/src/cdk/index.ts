@@ -1,0 +1,6 @@
+export type { WebhookReceiverAlarms } from './alarms.js';
+export {
+  WebhookReceiver,
+  type WebhookReceiverProps,
+  webhookReceiverEnv,
+} from './webhook-receiver.js';
