@@ -67,7 +67,11 @@ export const parameters: Record<string, JsonSchema> = {
 };
 
 export const headers: Record<string, JsonSchema> = {
-  Location: { description: 'Where the new resource is read.', schema: { type: 'string' } },
+  Location: {
+    description: 'Where the new resource is read.',
+    required: true,
+    schema: { type: 'string' },
+  },
   IdempotentReplayed: {
     description:
       '`true` when this answer repeats an earlier request (same `Idempotency-Key`, or same event `id` and body): nothing new was published.',

@@ -52,3 +52,28 @@ export const everyMember =
     list: List & ([Union] extends [List[number]] ? unknown : never),
   ): List =>
     list;
+
+export const count = (description: string): JsonSchema => ({
+  type: 'integer',
+  minimum: 0,
+  description,
+});
+
+export const nullable = (type: string, description: string): JsonSchema => ({
+  type: [type, 'null'],
+  description,
+});
+
+/** A page of a listing: `data`, and `nextCursor` unless it is the last page. */
+export const pageOf = (item: string, extra: Record<string, JsonSchema> = {}): JsonSchema =>
+  responseObject(
+    {
+      data: { type: 'array', items: schemaRef(item) },
+      ...extra,
+      nextCursor: {
+        type: 'string',
+        description: 'Pass as `cursor` for the next page; absent on the last page.',
+      },
+    },
+    ['data'],
+  );
