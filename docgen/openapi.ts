@@ -60,10 +60,16 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-/** The document as YAML, for `docs/openapi.yaml`. */
+/**
+ * The document as YAML, for `docs/openapi.yaml`. Shared objects are written out each time (no
+ * anchors), and written to YAML 1.1's rules, so strings a 1.1 reader would take for dates or
+ * booleans (`2026-11-27T00:00:00Z`, `on`) are quoted: they read back as strings everywhere.
+ */
 export function openApiFile(): { path: string; content: string } {
-  return {
-    path: OPENAPI_PATH,
-    content: stringify(openApiDocument(), { lineWidth: 100, aliasDuplicateObjects: false }),
-  };
+  const content = stringify(openApiDocument(), {
+    version: '1.1',
+    lineWidth: 100,
+    aliasDuplicateObjects: false,
+  });
+  return { path: OPENAPI_PATH, content };
 }

@@ -3,6 +3,7 @@
  * problems, of the functions (problem+json) and of API Gateway itself (its own JSON).
  */
 import { IDEMPOTENCY_TTL_SECONDS } from '../../lambda/domain/publish';
+import { MAX_JSON_DEPTH } from '../../lambda/http/middlewares';
 import type { JsonSchema } from './json-schema';
 import { schemaRef } from './json-schema';
 
@@ -91,7 +92,7 @@ const problem = (description: string, extra: JsonSchema = {}): JsonSchema => ({
 
 export const responses: Record<string, JsonSchema> = {
   BadRequest: problem(
-    'Malformed JSON, a body that is not `application/json`, nested deeper than 64 levels, an unknown or mistyped field, or an invalid query parameter or header; `errors[].field` names each.',
+    `Malformed JSON, a body that is not \`application/json\`, nested deeper than ${MAX_JSON_DEPTH} levels, an unknown or mistyped field, or an invalid query parameter or header; \`errors[].field\` names each.`,
   ),
   Unauthorized: {
     description:

@@ -1,4 +1,5 @@
 /** Schemas of endpoints and what hangs off one: secrets, test sends, attempts, stats. */
+import { MAX_RETRY_DELAY_SECONDS, MIN_RETRY_DELAY_SECONDS } from '#shared/limits';
 import { defaultSettings } from '#shared/settings';
 import type { AttemptView } from '../../lambda/adapters/dynamo/attempt-log';
 import { MAX_LIVE_SECRETS } from '../../lambda/domain/secrets';
@@ -21,7 +22,7 @@ const ATTEMPT_OUTCOMES = everyMember<AttemptView['outcome']>()(['delivered', 'fa
 const RETRY_DELAY: JsonSchema = {
   type: 'string',
   pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$',
-  description: 'A delay from 1s to 12h, the range SQS can hide a message for.',
+  description: `A delay from ${MIN_RETRY_DELAY_SECONDS}s to ${MAX_RETRY_DELAY_SECONDS / 3600}h, the range SQS can hide a message for.`,
   examples: ['30s', '5m', '2h'],
 };
 

@@ -437,6 +437,8 @@ describe('the API answers as its OpenAPI document says', () => {
     const description = limitOf(propertyOf(schemas.ApiKeyCreate, 'description'), 'maxLength');
     const pageLimit = limitOf(parameters.Limit?.schema as Json, 'maximum');
     const batchSize = limitOf(propertyOf(schemas.BatchRequest, 'events'), 'maxItems');
+    const keyPattern = String((parameters.IdempotencyKey?.schema as Json | undefined)?.pattern);
+    const keyLength = Number(/\{1,(\d+)\}/.exec(keyPattern)?.[1]);
     const otherTenantEvents = (count: number) =>
       Array.from({ length: count }, () => invoicePaid({ tenant: 'limits' }));
     const edges = async (
@@ -471,6 +473,11 @@ describe('the API answers as its OpenAPI document says', () => {
         { body: { events: otherTenantEvents(batchSize) } },
         { body: { events: otherTenantEvents(batchSize + 1) } },
       ),
+      idempotencyKey: await edges(
+        'publishEvent',
+        { body: invoicePaid(), headers: { 'Idempotency-Key': 'k'.repeat(keyLength) } },
+        { body: invoicePaid(), headers: { 'Idempotency-Key': 'k'.repeat(keyLength + 1) } },
+      ),
     };
 
     // Assess
@@ -479,6 +486,7 @@ describe('the API answers as its OpenAPI document says', () => {
       keyDescription: [201, 400, false],
       pageLimit: [200, 400, false],
       batchSize: [202, 400, false],
+      idempotencyKey: [202, 400, false],
     });
   });
 

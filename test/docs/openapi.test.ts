@@ -89,7 +89,7 @@ describe('the OpenAPI document', () => {
     for (const ref of refs) expect(() => resolveRef(document, { $ref: ref }), ref).not.toThrow();
   });
 
-  it('is written as YAML that parses back to the same object, the same bytes every time', () => {
+  it('is written as YAML that YAML 1.2 and 1.1 readers parse back to the same object, the same bytes every time', () => {
     // Act
     const file = openApiFile();
     const again = openApiFile();
@@ -97,6 +97,8 @@ describe('the OpenAPI document', () => {
     // Assess
     expect(file.path).toBe('docs/openapi.yaml');
     expect(parse(file.content)).toEqual(openApiDocument());
+    // A YAML 1.1 reader (many OpenAPI tools) must not turn date-like strings into dates.
+    expect(parse(file.content, { version: '1.1' })).toEqual(openApiDocument());
     expect(again.content).toBe(file.content);
     expect(file.content).not.toMatch(/&a\d|\*a\d/); // no YAML anchors for shared objects
   });
