@@ -6,6 +6,7 @@
 import { asyncApiFile } from './asyncapi';
 import { eventPageFiles } from './event-pages';
 import { fixtureFiles } from './fixtures';
+import { openApiFile } from './openapi';
 
 /** A file to write, by its path from the repository root (forward slashes). */
 export interface GeneratedFile {
@@ -20,5 +21,5 @@ export interface GeneratedFile {
 export const GENERATED_DIRECTORIES: readonly string[] = ['docs/events', 'fixtures'];
 
 export function generatedFiles(): GeneratedFile[] {
-  return [...eventPageFiles(), asyncApiFile(), ...fixtureFiles()];
+  return [...eventPageFiles(), asyncApiFile(), openApiFile(), ...fixtureFiles()];
 }
