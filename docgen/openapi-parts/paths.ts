@@ -257,8 +257,8 @@ export function paths(): Record<string, Record<string, JsonSchema>> {
         parameters: ENDPOINT,
         body: { schema: 'TestRequest', required: false },
         answers: { '202': answer('Queued for delivery.', 'TestSent') },
-        // A type outside the catalog has no example to send: 400, never 422.
-        problems: ['400', '404', '413'],
+        // A type outside the catalog is 422 naming /eventType, as publishing one is.
+        problems: ['400', '404', '413', '422'],
       }),
     },
     '/v1/endpoints/{id}/attempts': {

@@ -303,8 +303,11 @@ describe('the API answers as its OpenAPI document says', () => {
     expect(negativeGrace.status).toBe(400);
     expect(negativeGrace.requestMatchesDocument).toBe(false);
     expect([test.status, testByDefault.status]).toEqual([202, 202]);
-    // A type outside the catalog has no example to send: refused as a bad request.
-    expect(unknownType.status).toBe(400);
+    // A type outside the catalog is refused as publishing one is, naming the field sent.
+    expect(unknownType.status).toBe(422);
+    expect(field<{ field: string }[]>(unknownType, 'errors')).toEqual([
+      expect.objectContaining({ field: '/eventType' }),
+    ]);
     expect(unknownType.requestMatchesDocument).toBe(false);
   });
 

@@ -1,5 +1,5 @@
 import { catalog, exampleOf } from '../../domain/catalog';
-import { BadRequestError, ConflictError } from '../../domain/errors';
+import { BadRequestError, ConflictError, UnprocessableError } from '../../domain/errors';
 import { parseEventInput } from '../../domain/event';
 import { publishToEndpoint } from '../../domain/publish';
 import { rotateSecret, secretView } from '../../domain/secrets';
@@ -54,6 +54,11 @@ export async function sendTest(
   fields.rejectUnknown(['eventType']);
   const requested = fields.string('eventType', { maxLength: 128 });
   fields.throwIfInvalid('test request');
+  if (requested !== undefined && !catalog().some((entry) => entry.type === requested)) {
+    throw new UnprocessableError(`unknown event type ${requested}`, [
+      { field: '/eventType', message: 'is not in the catalog (see GET /v1/event-types)' },
+    ]);
+  }
   const type =
     requested ??
     catalog()
