@@ -48,7 +48,7 @@ describe("the README's receiver snippets", () => {
     expect(snippets[1]).toContain("from 'standardwebhooks'");
     expect(snippets[2]).toContain("from 'node:crypto'");
     for (const snippet of snippets)
-      expect(snippet.trim().split('\n').length).toBeLessThanOrEqual(16);
+      expect(snippet.trim().split('\n').length).toBeLessThanOrEqual(12);
   });
 
   it('accept a signed delivery and refuse a forged one', async () => {
