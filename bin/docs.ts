@@ -1,5 +1,5 @@
 /**
- * `npm run docs`: writes the event pages, the AsyncAPI document and the signed fixtures
+ * `npm run docs`: writes the event pages, the AsyncAPI and OpenAPI documents and the signed fixtures
  * generated from the catalog (docgen/), and removes files in the generated folders that are
  * no longer generated. `npm run docs -- --check` writes nothing, lists what is stale, missing
  * or extra, and exits 1 if anything is.
