@@ -1,4 +1,5 @@
 /** Schemas of endpoints and what hangs off one: secrets, test sends, attempts, stats. */
+import { DURATION_PATTERN } from '#shared/durations';
 import { MAX_RETRY_DELAY_SECONDS, MIN_RETRY_DELAY_SECONDS } from '#shared/limits';
 import { defaultSettings } from '#shared/settings';
 import type { AttemptView } from '../../lambda/adapters/dynamo/attempt-log';
@@ -10,6 +11,7 @@ import {
   type JsonSchema,
   nullable,
   pageOf,
+  patternOf,
   requestObject,
   responseObject,
   schemaRef,
@@ -21,7 +23,7 @@ const ATTEMPT_OUTCOMES = everyMember<AttemptView['outcome']>()(['delivered', 'fa
 /** `30s`, `5m`, `2h`: the duration grammar of lambda/shared/durations.ts. */
 const RETRY_DELAY: JsonSchema = {
   type: 'string',
-  pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$',
+  pattern: patternOf(DURATION_PATTERN),
   description: `A delay from ${MIN_RETRY_DELAY_SECONDS}s to ${MAX_RETRY_DELAY_SECONDS / 3600}h, the range SQS can hide a message for.`,
   examples: ['30s', '5m', '2h'],
 };

@@ -4,14 +4,14 @@ import { MAX_RETRY_DELAY_SECONDS, MIN_RETRY_DELAY_SECONDS } from './limits';
  * The one duration grammar of Hookline (`500ms`, `30s`, `1.5m`, `2h`, `1d`), for retry
  * schedules in cdk.json, in local settings and on endpoints alike.
  */
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 export const DURATION_HINT = 'use e.g. 30s, 5m, 2h';
 
 /** Milliseconds of `text`, or undefined when it is not a duration. Spaces around are ignored. */
 export function durationMs(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
+  const match = DURATION_PATTERN.exec(text.trim());
   if (!match) return undefined;
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

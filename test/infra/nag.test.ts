@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '#shared/api';
 import type { HooklineStack } from '../../lib/hookline-stack';
+import { acknowledgedRules, nagViolations } from './nag-report';
 import { buildStack } from './synth';
 
 // cdk-nag 3 is a policy validation plugin: findings land in the cloud assembly's validation
@@ -26,26 +27,13 @@ beforeAll(() => {
 describe('cdk-nag AwsSolutions', () => {
   it('leaves no unacknowledged finding', () => {
     expect(synthError?.message).toBeUndefined();
-    const reportFile = path.join(app.outdir, 'validation-report.json');
-    expect(existsSync(reportFile)).toBe(true);
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
-      pluginReports: { violations?: unknown[] }[];
-    };
-    expect(report.pluginReports.flatMap((plugin) => plugin.violations ?? [])).toEqual([]);
+    expect(existsSync(path.join(app.outdir, 'validation-report.json'))).toBe(true);
+    expect(nagViolations(app.outdir)).toEqual([]);
   });
 
   it('acknowledges only the reviewed findings, each with a reason', () => {
     // Prepare: every acknowledgement of the stack, with the construct it is attached to.
-    const acknowledged: { rule: string; path: string; reason: string }[] = [];
-    for (const construct of stack.node.findAll()) {
-      for (const entry of construct.node.metadata) {
-        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-          const rule = id.replace(/^.*::(?=AwsSolutions-)/, '');
-          acknowledged.push({ rule, path: construct.node.path, reason });
-        }
-      }
-    }
+    const acknowledged = acknowledgedRules(stack);
 
     // Act
     const where = (rule: string) =>

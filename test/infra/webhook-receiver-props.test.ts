@@ -9,7 +9,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { receiverEnv } from '../../packages/receiver/src/function/handler';
+import { receiverEnv } from '../../packages/receiver/src/receiver-env';
 import { arnOf, type CfnResource, ref } from './synth';
 
 /** A consumer's stack: a worker with a 20 s timeout and a receiver with `props` in front. */

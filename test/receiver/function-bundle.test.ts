@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { signWebhook } from '@hookline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings } from '#shared/settings';
 import { generateSecret } from '../../lambda/domain/signing';
 import { type StandIns, startStandIns } from '../../lib/local/stand-ins';
+import { createIdempotencyTable } from '../support/idempotency-table';
 import { SecretsManagerStandIn } from '../support/secrets-manager';
 
 const BUNDLE = resolve(import.meta.dirname, '../../packages/receiver/function/index.mjs');
@@ -40,14 +41,7 @@ describe('the shipped verifying function', () => {
     // What the construct's placeholder looks like before the user sets it: not base64.
     secretsManager.secrets.set(BROKEN_SECRET_ARN, 'Xk!p#placeholder%value');
     const dynamo = new DynamoDBClient({ endpoint: standIns.dynamoEndpoint, region, credentials });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createIdempotencyTable(dynamo, tableName);
     dynamo.destroy();
     sqs = new SQSClient({
       endpoint: standIns.sqsEndpoint,

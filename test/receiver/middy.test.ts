@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -21,6 +21,7 @@ import { defaultSettings } from '#shared/settings';
 import { generateSecret } from '../../lambda/domain/signing';
 import { localContext } from '../../lib/local/lambda-context';
 import { type StandIns, startStandIns } from '../../lib/local/stand-ins';
+import { createIdempotencyTable } from '../support/idempotency-table';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
@@ -55,14 +56,7 @@ afterAll(async () => {
 async function aReceiver(options: { sqsClient?: SQSClient } = {}) {
   run += 1;
   const tableName = `receiver-idempotency-${run}`;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createIdempotencyTable(dynamo, tableName);
   const { QueueUrl } = await sqs.send(
     new CreateQueueCommand({ QueueName: `receiver-work-${run}` }),
   );

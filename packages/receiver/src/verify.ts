@@ -81,7 +81,7 @@ export function verifyWebhook<Data = unknown>(
       WEBHOOK_TIMESTAMP,
     );
   }
-  const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : Buffer.from(rawBody);
+  const body = bytesOf(rawBody);
   const expected = keys.map((key) => digest(key, id, timestampText, body));
   if (!signatures.split(' ').some((candidate) => matchesAny(candidate, expected))) {
     throw new WebhookVerificationError(
@@ -128,6 +128,12 @@ export function signWebhook(
     },
     body,
   };
+}
+
+/** The body as a Buffer, viewing the caller's bytes rather than copying them. */
+function bytesOf(rawBody: RawBody): Buffer {
+  if (typeof rawBody === 'string') return Buffer.from(rawBody, 'utf8');
+  return Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
 }
 
 function decodeSecrets(secrets: Secrets): Buffer[] {

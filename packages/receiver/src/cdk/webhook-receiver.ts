@@ -22,19 +22,11 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { receiverEnv } from '../receiver-env.js';
 import { ReceiverAlarms, type WebhookReceiverAlarms } from './alarms.js';
 
-/**
- * The environment variables the verifying function reads (`receiverEnv` of its handler,
- * repeated here so the construct does not import the function's runtime dependencies).
- */
-export const webhookReceiverEnv = {
-  secretArn: 'WEBHOOK_SECRET_ARN',
-  queueUrl: 'WEBHOOK_QUEUE_URL',
-  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
-  toleranceSeconds: 'WEBHOOK_TOLERANCE_SECONDS',
-  secretCacheSeconds: 'WEBHOOK_SECRET_CACHE_SECONDS',
-} as const;
+/** The environment variables the verifying function reads (see `receiver-env.ts`). */
+export const webhookReceiverEnv = receiverEnv;
 
 /** The bundled verifying function shipped in the package (`function/index.mjs`). */
 const FUNCTION_DIR = fileURLToPath(new URL('../../function/', import.meta.url));

@@ -6,15 +6,10 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWebhookReceiverHandler, type HttpApiEvent, parseSecretValue } from '../middy.js';
+import { receiverEnv } from '../receiver-env.js';
 
 /** Environment the construct sets; a missing one fails the first request loudly. */
-export const receiverEnv = {
-  secretArn: 'WEBHOOK_SECRET_ARN',
-  queueUrl: 'WEBHOOK_QUEUE_URL',
-  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
-  toleranceSeconds: 'WEBHOOK_TOLERANCE_SECONDS',
-  secretCacheSeconds: 'WEBHOOK_SECRET_CACHE_SECONDS',
-} as const;
+export { receiverEnv };
 
 function required(name: string): string {
   const value = process.env[name];
