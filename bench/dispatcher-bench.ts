@@ -3,7 +3,7 @@ import { UndiciWebhookSender } from '../lambda/adapters/http/webhook-sender';
 import { BatchDeliveryObserver } from '../lambda/adapters/observability/delivery-observer';
 import { AttemptCollector } from '../lambda/domain/attempt-collector';
 import { dispatchDelivery, webhookHeaders } from '../lambda/domain/dispatch';
-import type { Endpoint } from '../lambda/domain/endpoint';
+import type { PushEndpoint } from '../lambda/domain/endpoint';
 import type { DeliveryMessage } from '../lambda/domain/ports';
 import { DispatcherHarness } from './dispatcher-harness';
 import { discardOutput } from './local-support';
@@ -106,7 +106,7 @@ type Variant = (count: number) => () => Promise<void>;
 
 interface Setup {
   readonly harness: DispatcherHarness;
-  readonly endpoint: Endpoint;
+  readonly endpoint: PushEndpoint;
   readonly sender: UndiciWebhookSender;
   readonly agent: Agent;
   /** Requests or deliveries that did not end in a 204 / delivered, all variants together. */

@@ -7,13 +7,14 @@ import {
   MemoryDeadLetters,
   MemoryDeliveryState,
   MemoryEndpoints,
+  MemoryFeeds,
   MemoryHealth,
   MemoryOperationalEvents,
   MemoryQueue,
 } from '../lambda/adapters/memory/stores';
 import { BatchDeliveryObserver } from '../lambda/adapters/observability/delivery-observer';
 import { dispatchSettings } from '../lambda/domain/dispatch';
-import { type Endpoint, newEndpoint } from '../lambda/domain/endpoint';
+import { type Endpoint, newEndpoint, type PushEndpoint } from '../lambda/domain/endpoint';
 import { newEndpointId } from '../lambda/domain/ids';
 import type { DeliveryMessage } from '../lambda/domain/ports';
 import { generateSecret } from '../lambda/domain/signing';
@@ -56,6 +57,7 @@ export class DispatcherHarness {
         deliveries: new MemoryDeliveryState(),
         health: new MemoryHealth(),
         deadLetters: new MemoryDeadLetters(),
+        feeds: new MemoryFeeds(),
         now: Date.now,
         settings: dispatchSettings(settings),
       },
@@ -67,12 +69,15 @@ export class DispatcherHarness {
   }
 
   /** Registers an endpoint at `url` with a fresh secret, as `POST /v1/endpoints` would. */
-  async endpoint(url: string): Promise<Endpoint> {
-    const endpoint = newEndpoint(
-      { url, tenant: 'default' },
-      { id: newEndpointId(), secret: generateSecret() },
-      new Date(),
-    );
+  async endpoint(url: string): Promise<PushEndpoint> {
+    const endpoint = {
+      ...newEndpoint(
+        { url, tenant: 'default' },
+        { id: newEndpointId(), secret: generateSecret() },
+        new Date(),
+      ),
+      url,
+    };
     await this.endpoints.create(endpoint);
     return endpoint;
   }

@@ -33,14 +33,26 @@ export interface FunctionStorage {
  * The key, secrets and the operations bus are given by the construct that grants them.
  */
 export const FUNCTION_STORAGE: Readonly<Record<FunctionName, FunctionStorage>> = {
-  ingest: { tables: ['endpoints', 'events', 'idempotency', 'apiKeys'], queues: ['delivery'] },
+  ingest: {
+    tables: ['endpoints', 'events', 'idempotency', 'apiKeys', 'feeds', 'attempts'],
+    queues: ['delivery'],
+  },
   management: {
-    tables: ['endpoints', 'events', 'deliveries', 'attempts', 'jobs', 'idempotency', 'apiKeys'],
+    tables: [
+      'endpoints',
+      'events',
+      'deliveries',
+      'attempts',
+      'jobs',
+      'idempotency',
+      'apiKeys',
+      'feeds',
+    ],
     queues: ['delivery', 'deadLetter', 'jobs'],
   },
   keys: { tables: ['apiKeys'], queues: [] },
   dispatcher: {
-    tables: ['endpoints', 'deliveries', 'attempts', 'endpointState'],
+    tables: ['endpoints', 'deliveries', 'attempts', 'endpointState', 'feeds'],
     queues: ['delivery', 'slowDelivery', 'deadLetter'],
   },
   replay: {

@@ -10,6 +10,7 @@ import { logger } from '../../lambda/adapters/logger';
 import {
   MemoryDeliveryState,
   MemoryEndpoints,
+  MemoryFeeds,
   MemoryHealth,
 } from '../../lambda/adapters/memory/stores';
 import { dispatchSettings } from '../../lambda/domain/dispatch';
@@ -192,6 +193,7 @@ export async function runShard(config: ShardConfig, report: (line: string) => vo
         deliveries,
         health: new MeteredHealth(health, meter, clock.nowFn),
         deadLetters,
+        feeds: new MemoryFeeds(clock.nowFn),
         now: clock.nowFn,
         random: domainRandom,
         settings: dispatch,

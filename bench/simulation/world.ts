@@ -3,7 +3,7 @@
  * that makes them answer on the simulated clock, and the ledger of every delivery's fate.
  */
 import { createHash } from 'node:crypto';
-import { type Endpoint, newEndpoint } from '../../lambda/domain/endpoint';
+import { newEndpoint, type PushEndpoint } from '../../lambda/domain/endpoint';
 import type { HttpAnswer, WebhookSender } from '../../lambda/domain/ports';
 import type { SimClock } from './clock';
 import { Histogram } from './histogram';
@@ -28,7 +28,7 @@ export interface Scenario {
 export interface SimEndpoint {
   readonly index: number;
   readonly kind: EndpointKind;
-  readonly endpoint: Endpoint;
+  readonly endpoint: PushEndpoint;
 }
 
 /** A stable per-endpoint signing secret, so runs with one seed sign the same bytes. */
@@ -73,11 +73,15 @@ export function shardEndpoints(scenario: Scenario, shard: number, shards: number
   const mine: SimEndpoint[] = [];
   byKind.forEach((index, rank) => {
     if (rank % shards !== shard) return;
-    const endpoint = newEndpoint(
-      { url: `https://ep${index}.receiver.example/webhooks`, tenant: 'default' },
-      { id: endpointId(index), secret: secretOf(scenario.seed, index) },
-      created,
-    );
+    const url = `https://ep${index}.receiver.example/webhooks`;
+    const endpoint = {
+      ...newEndpoint(
+        { url, tenant: 'default' },
+        { id: endpointId(index), secret: secretOf(scenario.seed, index) },
+        created,
+      ),
+      url,
+    };
     mine.push({ index, kind: kinds[index] as EndpointKind, endpoint });
   });
   return mine;

@@ -3,6 +3,8 @@ import { DURATION_PATTERN } from '#shared/durations';
 import { MAX_RETRY_DELAY_SECONDS, MIN_RETRY_DELAY_SECONDS } from '#shared/limits';
 import { defaultSettings } from '#shared/settings';
 import type { AttemptView } from '../../lambda/adapters/dynamo/attempt-log';
+import { ENDPOINT_TYPES } from '../../lambda/domain/endpoint';
+import { FEED_MAX_WAIT_SECONDS } from '../../lambda/domain/feed';
 import { MAX_LIVE_SECRETS } from '../../lambda/domain/secrets';
 import {
   count,
@@ -89,10 +91,18 @@ const windowStats = responseObject(
   ['attempts', 'delivered', 'failed', 'successRatio', 'latencyMs', 'deadLetters'],
 );
 
+const ENDPOINT_TYPE: JsonSchema = {
+  type: 'string',
+  enum: [...ENDPOINT_TYPES],
+  description:
+    '`push`: each delivery is POSTed to `url`. `polling`: no URL; deliveries wait in the endpoint’s feed (`GET /v1/endpoints/{id}/feed`).',
+};
+
 /** An endpoint as the API shows it: everything but its secrets. */
 const endpointView = (): Record<string, JsonSchema> => ({
   id: schemaRef('EndpointId'),
   tenant: schemaRef('Tenant'),
+  type: ENDPOINT_TYPE,
   ...endpointFields,
   enabled: { type: 'boolean' },
   disabledReason: { type: 'string', description: 'Why Hookline switched it off.' },
@@ -100,15 +110,35 @@ const endpointView = (): Record<string, JsonSchema> => ({
   createdAt: dateTime('UTC.'),
   updatedAt: dateTime('UTC.'),
 });
-const ENDPOINT_REQUIRED = ['id', 'tenant', 'url', 'enabled', 'createdAt', 'updatedAt'];
+const ENDPOINT_REQUIRED = ['id', 'tenant', 'type', 'enabled', 'createdAt', 'updatedAt'];
 
 export function endpointSchemas(): Record<string, JsonSchema> {
   return {
-    EndpointCreate: requestObject(
-      { ...endpointFields, tenant: schemaRef('Tenant') },
-      ['url'],
-      'A new push endpoint. `tenant` defaults to `default`, or to the key’s own tenant.',
-    ),
+    EndpointCreate: {
+      description:
+        'A new endpoint: push (the default) or polling. `tenant` defaults to `default`, or to the key’s own tenant.',
+      oneOf: [
+        requestObject(
+          {
+            type: { type: 'string', enum: ['push'] },
+            ...endpointFields,
+            tenant: schemaRef('Tenant'),
+          },
+          ['url'],
+          'A push endpoint: Hookline POSTs each delivery to `url`.',
+        ),
+        requestObject(
+          {
+            type: { type: 'string', enum: ['polling'] },
+            description: endpointFields.description,
+            eventTypes: endpointFields.eventTypes,
+            tenant: schemaRef('Tenant'),
+          },
+          ['type'],
+          'A polling endpoint: no URL; its consumer reads its deliveries from its feed.',
+        ),
+      ],
+    },
     EndpointUpdate: requestObject(
       {
         url: endpointFields.url,
@@ -123,7 +153,7 @@ export function endpointSchemas(): Record<string, JsonSchema> {
         },
       },
       [],
-      'The fields to change; `null` clears an optional one. `tenant` cannot change.',
+      'The fields to change; `null` clears an optional one. `tenant` and `type` cannot change; a polling endpoint takes only `description`, `eventTypes` and `enabled`.',
     ),
     Endpoint: responseObject(endpointView(), ENDPOINT_REQUIRED),
     EndpointCreated: responseObject(
@@ -187,6 +217,37 @@ export function endpointSchemas(): Record<string, JsonSchema> {
       ['eventId', 'eventType', 'outcome', 'at', 'durationMs'],
     ),
     AttemptPage: pageOf('Attempt'),
+    FeedItem: responseObject(
+      {
+        id: schemaRef('EventId'),
+        headers: responseObject(
+          {
+            'content-type': { type: 'string', enum: ['application/json'] },
+            'user-agent': { type: 'string' },
+            'webhook-id': schemaRef('EventId'),
+            'webhook-timestamp': { type: 'string', pattern: '^[0-9]+$' },
+            'webhook-signature': { type: 'string' },
+          },
+          ['content-type', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature'],
+          'Exactly the headers a push delivery carries, signed when read.',
+        ),
+        body: {
+          type: 'string',
+          description: 'The exact request body a push delivery carries; verify these bytes.',
+        },
+      },
+      ['id', 'headers', 'body'],
+    ),
+    FeedPage: responseObject(
+      {
+        items: { type: 'array', items: schemaRef('FeedItem'), maxItems: 100 },
+        cursor: {
+          type: 'string',
+          description: `Where this read ended: pass it back to read on. Always present; an older cursor reads again from there. Reads wait up to ${FEED_MAX_WAIT_SECONDS} s for an empty feed.`,
+        },
+      },
+      ['items', 'cursor'],
+    ),
     EndpointStats: responseObject(
       {
         endpointId: schemaRef('EndpointId'),

@@ -5,6 +5,7 @@
  */
 import { AUTHORIZER_CACHE_SECONDS } from '#shared/api';
 import { MAX_EVENT_BYTES } from '../../lambda/domain/event';
+import { FEED_MAX_WAIT_SECONDS } from '../../lambda/domain/feed';
 import { MAX_JSON_DEPTH } from '../../lambda/http/middlewares';
 import { authorizedErrors, headerRef, parameterRef, responseRef } from './components';
 import { publishExample } from './events';
@@ -286,6 +287,33 @@ export function paths(): Record<string, Record<string, JsonSchema>> {
         parameters: ENDPOINT,
         answers: { '200': answer('The figures.', 'EndpointStats') },
         problems: ['404'],
+      }),
+    },
+    '/v1/endpoints/{id}/feed': {
+      get: operation({
+        id: 'readEndpointFeed',
+        tag: 'endpoints',
+        summary: 'A polling endpoint’s deliveries, by cursor',
+        description:
+          'Items in the order they entered the feed, each with the headers and body a push delivery would carry, signed with the endpoint’s secret when read. Without a cursor, from the oldest item kept (items stay for the event retention). With `waitSeconds`, an empty feed answers as soon as something arrives, or empty after that long. A push endpoint has no feed: 409.',
+        parameters: [
+          ...ENDPOINT,
+          parameterRef('Cursor'),
+          query('limit', 'Items at most (default 100).', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 100,
+          }),
+          query('waitSeconds', 'How long to wait for an empty feed (default 0).', {
+            type: 'integer',
+            minimum: 0,
+            maximum: FEED_MAX_WAIT_SECONDS,
+          }),
+        ],
+        answers: {
+          '200': answer('Items after the cursor, and the cursor to read on from.', 'FeedPage'),
+        },
+        problems: ['400', '404', '409'],
       }),
     },
     '/v1/endpoints/{id}/replay': {

@@ -17,7 +17,7 @@ import {
   type RetryPolicy,
   waitFor,
 } from './delivery-outcomes';
-import { type Endpoint, liveSecrets } from './endpoint';
+import { type Endpoint, isPushEndpoint, liveSecrets, type PushEndpoint } from './endpoint';
 import {
   type CircuitSettings,
   type CircuitState,
@@ -26,6 +26,7 @@ import {
   inSlowLane,
   SLOW_LANE_HOLD_MS,
 } from './endpoint-health';
+import type { FeedStore } from './feed';
 import type {
   DeliveryMessage,
   EndpointControl,
@@ -80,6 +81,8 @@ export function dispatchSettings(settings: HooklineSettings): DispatchSettings {
 export interface DispatchDependencies extends OutcomeDependencies {
   readonly endpoints: EndpointReader & EndpointControl;
   readonly sender: WebhookSender;
+  /** Where deliveries to polling endpoints go (replays and redrives come by the queue). */
+  readonly feeds: Pick<FeedStore, 'append'>;
   readonly settings: DispatchSettings;
 }
 
@@ -203,7 +206,7 @@ const attemptTimeoutMs = (settings: DispatchSettings, lane: Delivery['lane']): n
 /** Sends the signed request; the answer decides nothing yet. */
 async function attempt(
   deps: DispatchDependencies,
-  endpoint: Endpoint,
+  endpoint: PushEndpoint,
   delivery: Delivery,
 ): Promise<HttpAnswer> {
   const { settings } = deps;
@@ -213,6 +216,29 @@ async function attempt(
     body: delivery.message.body,
     timeoutMs: attemptTimeoutMs(settings, delivery.lane),
   });
+}
+
+/**
+ * A delivery to a polling endpoint: appended to its feed, which counts as delivered. No
+ * circuit or rate limit applies: nothing is sent anywhere. A failed append throws, and the
+ * queue brings the message back.
+ */
+async function appendToFeed(
+  deps: DispatchDependencies,
+  endpoint: Endpoint,
+  delivery: Delivery,
+  receipt: Receipt,
+  collector: AttemptCollector,
+): Promise<DispatchDecision> {
+  const { message } = delivery;
+  const started = deps.now();
+  await deps.feeds.append(endpoint.id, [
+    { endpointId: endpoint.id, eventId: message.eventId, type: message.type, body: message.body },
+  ]);
+  const durationMs = deps.now() - started;
+  deps.observer.attempted(endpoint.id, { ok: true, latencyMs: durationMs });
+  collector.success(endpoint.id, { eventId: message.eventId, type: message.type, durationMs });
+  return delivered(deps, endpoint, delivery, undefined, receipt.receiveCount);
 }
 
 /** An answer the main lane gave up on: the endpoint is slow, not (yet) failing. */
@@ -252,6 +278,7 @@ export async function dispatchDelivery(
   }
   const policy = policyFor(endpoint, settings);
   const delivery = progressOf(message, policy, now);
+  if (!isPushEndpoint(endpoint)) return appendToFeed(deps, endpoint, delivery, receipt, collector);
   const circuit = await deps.health.circuit(endpoint.id);
   if (lane === 'main' && inSlowLane(circuit, now)) {
     return waitFor(now, delivery.message, 0, 'slow_endpoint', 'slow');

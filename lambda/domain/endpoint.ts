@@ -12,10 +12,21 @@ export interface EndpointSecret {
   readonly expiresAt?: number;
 }
 
+/**
+ * `push` endpoints get each delivery POSTed to their URL; `polling` endpoints have no URL and
+ * keep their deliveries in a feed their consumer reads (`GET /v1/endpoints/{id}/feed`).
+ */
+export type EndpointType = 'push' | 'polling';
+
+export const ENDPOINT_TYPES: readonly EndpointType[] = ['push', 'polling'];
+
 export interface Endpoint {
   readonly id: string;
   readonly tenant: string;
-  readonly url: string;
+  /** Absent on endpoints stored before polling endpoints existed (0.6): those are `push`. */
+  readonly type?: EndpointType;
+  /** A push endpoint's target; a polling endpoint has none. */
+  readonly url?: string;
   readonly description?: string;
   /** Exact types or `prefix.*`; absent means every type. */
   readonly eventTypes?: readonly string[];
@@ -35,7 +46,9 @@ export interface Endpoint {
 }
 
 export interface EndpointInput {
-  readonly url: string;
+  /** Absent means `push`. */
+  readonly type?: EndpointType;
+  readonly url?: string;
   readonly tenant: string;
   readonly eventTypes?: readonly string[];
   readonly description?: string;
@@ -109,11 +122,39 @@ export async function resolvedUrlProblem(
   return undefined;
 }
 
+export const isPolling = (endpoint: Pick<Endpoint, 'type'>): boolean => endpoint.type === 'polling';
+
+/** An endpoint Hookline POSTs to. */
+export type PushEndpoint = Endpoint & { readonly url: string };
+
+export const isPushEndpoint = (endpoint: Endpoint): endpoint is PushEndpoint =>
+  !isPolling(endpoint) && endpoint.url !== undefined;
+
+/** What a push endpoint has that a polling one, which is never POSTed to, must leave out. */
+const PUSH_ONLY = ['url', 'rateLimitPerSecond', 'retrySchedule', 'maxAttempts'] as const;
+
+function readType(body: Record<string, unknown>, reader: FieldReader): EndpointType {
+  const type = body.type ?? 'push';
+  if (ENDPOINT_TYPES.includes(type as EndpointType)) return type as EndpointType;
+  reader.problems.push({ field: '/type', message: 'must be push or polling' });
+  return 'push';
+}
+
 export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInput {
   const body = isPlainObject(raw) ? raw : {};
   const reader = new FieldReader(body, '/');
   if (!isPlainObject(raw)) reader.problems.push({ field: '/', message: 'must be a JSON object' });
+  const type = readType(body, reader);
+  if (type === 'polling') {
+    for (const field of PUSH_ONLY.filter((key) => body[key] !== undefined)) {
+      reader.problems.push({
+        field: `/${field}`,
+        message: `does not apply to a polling endpoint: its deliveries wait in its feed`,
+      });
+    }
+  }
   reader.rejectUnknown([
+    'type',
     'url',
     'tenant',
     'eventTypes',
@@ -122,7 +163,7 @@ export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInp
     'retrySchedule',
     'maxAttempts',
   ]);
-  const url = reader.string('url', { required: true });
+  const url = type === 'push' ? reader.string('url', { required: true }) : undefined;
   const problem = url === undefined ? undefined : urlProblem(url, policy);
   if (problem) reader.problems.push({ field: '/url', message: problem });
   const tenant = reader.string('tenant', {
@@ -144,7 +185,8 @@ export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInp
   const maxAttempts = reader.integer('maxAttempts', { min: 1, max: 50 });
   reader.throwIfInvalid('endpoint');
   return {
-    url: url as string,
+    type,
+    ...(url !== undefined && { url }),
     tenant: tenant ?? 'default',
     ...(eventTypes !== undefined && { eventTypes: [...new Set(eventTypes)] }),
     ...(description !== undefined && { description }),
@@ -161,10 +203,10 @@ export function liveSecrets(endpoint: Pick<Endpoint, 'secrets'>, now: number): s
     .map((s) => s.secret);
 }
 
-/** What the API shows: everything but the secrets. */
+/** What the API shows: everything but the secrets, and always the endpoint's type. */
 export function endpointView(endpoint: Endpoint): Omit<Endpoint, 'secrets'> {
   const { secrets: _, ...view } = endpoint;
-  return view;
+  return { ...view, type: endpoint.type ?? 'push' };
 }
 
 /** A new endpoint with a freshly generated signing secret. */
@@ -177,7 +219,8 @@ export function newEndpoint(
   return {
     id: ids.id,
     tenant: input.tenant,
-    url: input.url,
+    type: input.type ?? 'push',
+    ...(input.url !== undefined && { url: input.url }),
     ...(input.description !== undefined && { description: input.description }),
     ...(input.eventTypes !== undefined && { eventTypes: input.eventTypes }),
     ...(input.rateLimitPerSecond !== undefined && { rateLimitPerSecond: input.rateLimitPerSecond }),
@@ -214,8 +257,8 @@ export function patchEndpoint(
   const reader = new FieldReader(body, '/');
   if (!isPlainObject(raw)) reader.problems.push({ field: '/', message: 'must be a JSON object' });
   reader.rejectUnknown(PATCHABLE);
-  if (body.tenant !== undefined) {
-    reader.problems.push({ field: '/tenant', message: 'cannot change; create a new endpoint' });
+  for (const fixed of ['tenant', 'type'].filter((key) => body[key] !== undefined)) {
+    reader.problems.push({ field: `/${fixed}`, message: 'cannot change; create a new endpoint' });
   }
   const enabled = body.enabled;
   if (enabled !== undefined && typeof enabled !== 'boolean') {
@@ -223,7 +266,8 @@ export function patchEndpoint(
   }
   reader.throwIfInvalid('endpoint change');
   const merged = {
-    url: endpoint.url,
+    type: endpoint.type ?? 'push',
+    ...(endpoint.url !== undefined && { url: endpoint.url }),
     tenant: endpoint.tenant,
     ...Object.fromEntries(
       (['description', 'eventTypes', 'rateLimitPerSecond', 'retrySchedule', 'maxAttempts'] as const)
@@ -237,7 +281,7 @@ export function patchEndpoint(
   const cleared = Object.entries(body)
     .filter(([, value]) => value === null)
     .map(([key]) => key);
-  if (cleared.includes('url')) {
+  if (cleared.includes('url') && !isPolling(endpoint)) {
     throw new BadRequestError('invalid endpoint change', [
       { field: '/url', message: 'cannot be removed' },
     ]);

@@ -1,6 +1,7 @@
-import type { Endpoint } from './endpoint';
+import { type Endpoint, isPolling } from './endpoint';
 import { ConflictError, DependencyError, HooklineError } from './errors';
 import { deliveryBody, type EventInput, type StoredEvent } from './event';
+import type { FeedEntry, FeedWriter } from './feed';
 import { isGeneratedEventId, newEventId } from './ids';
 import type {
   DeliveryMessage,
@@ -30,6 +31,8 @@ export interface PublishDependencies {
   readonly events: EventRepository;
   readonly idempotency: IdempotencyRepository;
   readonly queue: DeliveryQueue;
+  /** Polling endpoints' deliveries go to their feeds instead of the queue. */
+  readonly feeds: FeedWriter;
   readonly now: () => number;
 }
 
@@ -46,7 +49,7 @@ export interface PublishResult {
   readonly id: string;
   readonly type: string;
   readonly timestamp: string;
-  /** Deliveries queued for this event. */
+  /** Deliveries made for this event: queued for push endpoints, in the feeds of polling ones. */
   readonly deliveries: number;
   /** True when this request repeated an earlier one and created nothing. */
   readonly duplicate: boolean;
@@ -118,6 +121,7 @@ export async function publishEvents(
     const subscribers = await subscribersByTenant(deps, claims);
     const events: StoredEvent[] = [];
     const messages: DeliveryMessage[] = [];
+    const feedEntries: FeedEntry[] = [];
     for (const { request, eventId, hash } of claims) {
       const { input } = request;
       const targets = (subscribers.get(input.tenant) ?? []).filter((endpoint) =>
@@ -136,6 +140,10 @@ export async function publishEvents(
       events.push(event);
       const body = deliveryBody(event);
       for (const target of targets) {
+        if (isPolling(target)) {
+          feedEntries.push({ endpointId: target.id, eventId, type: input.type, body });
+          continue;
+        }
         messages.push({
           eventId,
           endpointId: target.id,
@@ -151,8 +159,9 @@ export async function publishEvents(
     const byEndpoint = messages.sort((a, b) =>
       a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : 0,
     );
-    // Queue first, then store: a stored event marks a finished publish for idempotent retries.
-    await deps.queue.enqueue(byEndpoint);
+    // Queue (and feed) first, then store: a stored event marks a finished publish for
+    // idempotent retries. Feeds take the events in request order.
+    await Promise.all([deps.queue.enqueue(byEndpoint), deps.feeds.deliver(feedEntries)]);
     const taken = new Set(await deps.events.putNew(events));
     const byId = new Map(events.map((e) => [e.id, e]));
     return await Promise.all(
@@ -177,9 +186,9 @@ export async function publishEvents(
  * stored like any event, so it shows in the event log and can be replayed.
  */
 export async function publishToEndpoint(
-  deps: Pick<PublishDependencies, 'events' | 'queue' | 'now'>,
+  deps: Pick<PublishDependencies, 'events' | 'queue' | 'feeds' | 'now'>,
   input: EventInput,
-  endpoint: Pick<Endpoint, 'id' | 'tenant'>,
+  endpoint: Pick<Endpoint, 'id' | 'tenant' | 'type'>,
 ): Promise<PublishResult> {
   const event: StoredEvent = {
     id: newEventId(),
@@ -190,15 +199,15 @@ export async function publishToEndpoint(
     data: input.data,
     endpointIds: [endpoint.id],
   };
-  await deps.queue.enqueue([
-    {
-      eventId: event.id,
-      endpointId: endpoint.id,
-      tenant: endpoint.tenant,
-      type: event.type,
-      body: deliveryBody(event),
-    },
-  ]);
+  const delivery = {
+    eventId: event.id,
+    endpointId: endpoint.id,
+    tenant: endpoint.tenant,
+    type: event.type,
+    body: deliveryBody(event),
+  };
+  if (isPolling(endpoint)) await deps.feeds.deliver([delivery]);
+  else await deps.queue.enqueue([delivery]);
   await deps.events.putNew([event]);
   return resultOf(event, false);
 }

@@ -18,6 +18,7 @@ import {
   updateEndpoint,
 } from '../http/routes/endpoints';
 import { getEvent, listEvents, listEventTypes } from '../http/routes/events';
+import { readEndpointFeed } from '../http/routes/feed';
 import type { RouteEvent } from '../http/routes/shared';
 import { configFromEnvironment } from '../wiring/environment';
 import { lazyHandler } from '../wiring/lazy-handler';
@@ -41,6 +42,7 @@ export const managementRoutes: readonly {
   { method: 'DELETE', path: '/v1/endpoints/{id}', route: deleteEndpoint },
   { method: 'GET', path: '/v1/endpoints/{id}/attempts', route: listAttempts },
   { method: 'GET', path: '/v1/endpoints/{id}/stats', route: endpointStatsRoute },
+  { method: 'GET', path: '/v1/endpoints/{id}/feed', route: readEndpointFeed },
   { method: 'POST', path: '/v1/endpoints/{id}/replay', route: replayToEndpoint },
   { method: 'GET', path: '/v1/events', route: listEvents },
   { method: 'GET', path: '/v1/events/{id}', route: getEvent },

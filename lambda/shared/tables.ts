@@ -93,6 +93,17 @@ export const tables = {
   endpointState: expiring('endpoint-state', 'ENDPOINT_STATE_TABLE', 'endpointId', 'key'),
   /** Replay and redrive jobs with their progress, kept 7 days. */
   jobs: expiring('jobs', 'JOBS_TABLE', 'id'),
+  /**
+   * Polling endpoints' feeds: one partition per endpoint, items by place (`seq`, from 1); the
+   * item at place 0 is the feed's counter and never expires.
+   */
+  feeds: {
+    name: 'feeds',
+    envVar: 'FEEDS_TABLE',
+    partitionKey: text('endpointId'),
+    sortKey: { name: 'seq', type: 'N' },
+    ttlAttribute: 'expiresAt',
+  },
   /** API keys, stored as SHA-256 hashes only. */
   apiKeys: { name: 'api-keys', envVar: 'API_KEYS_TABLE', partitionKey: text('keyHash') },
 } as const satisfies Record<string, TableDefinition>;

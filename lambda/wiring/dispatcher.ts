@@ -11,7 +11,7 @@ import { SqsDeliveryWaits } from '../adapters/sqs/delivery-queue';
 import { dispatchSettings } from '../domain/dispatch';
 import type { DispatcherDependencies } from '../handlers/dispatcher';
 import type { RuntimeConfig } from './config';
-import { attemptLog, deliveryStateRepository } from './repositories';
+import { attemptLog, deliveryStateRepository, feedStore } from './repositories';
 import { endpointRepositoryWithSecrets } from './secrets';
 
 /** The dispatcher's adapters: the only function that sends webhooks (and bundles undici). */
@@ -30,6 +30,7 @@ export function dispatcherDependencies(config: RuntimeConfig): DispatcherDepende
       deliveries: deliveryStateRepository(config),
       health: new DynamoEndpointHealth(dynamoClient(config), config.tableName('endpointState')),
       deadLetters: new SqsDeadLetterQueue(sqsClient(config), config.queueUrl('deadLetter')),
+      feeds: feedStore(config),
       now: Date.now,
       settings: dispatchSettings(config.settings),
     },

@@ -9,6 +9,7 @@ import {
   deadLetterSource,
   deliveryStateRepository,
   eventRepository,
+  feedStore,
   idempotencyRepository,
   jobQueue,
   jobRepository,
@@ -24,6 +25,7 @@ export function managementDependencies(config: RuntimeConfig): ManagementDepende
     events: eventRepository(config),
     deliveries: deliveryStateRepository(config),
     attempts: attemptLog(config),
+    feeds: feedStore(config),
     deadLetterDepth: () => deadLetters.depth(),
     // Starting a job needs only the job table and queue; the replay function runs it.
     jobs: { jobs: jobRepository(config), jobQueue: jobQueue(config), now: Date.now },

@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -174,6 +174,7 @@ export class Api extends Construct {
     );
     grantOnTable(tables.apiKeys, fn, 'dynamodb:GetItem');
     grantOnQueue(deliveryQueue, fn, 'sqs:SendMessage');
+    grantFeedAppends(tables, fn);
   }
 
   /**
@@ -204,8 +205,16 @@ export class Api extends Construct {
     // sparse index, which holds dead-lettered deliveries only.
     grantOnTable(tables.deliveries, fn, 'dynamodb:Query');
     grantOnIndex(tables, 'deliveries', 'deadLetters', fn, 'dynamodb:Query', 'dynamodb:Scan');
-    // The attempt log is written by the dispatcher and only read here.
-    grantOnTable(tables.attempts, fn, 'dynamodb:Query');
+    // The attempt log is read here; written only for test deliveries to polling endpoints.
+    grantOnTable(tables.attempts, fn, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    // Polling endpoints' feeds are read here (GET .../feed), and a test delivery appended.
+    grantOnTable(
+      tables.feeds,
+      fn,
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+    );
     // Jobs are started here (and read back); the replay function runs them.
     grantOnTable(tables.jobs, fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
     // Replay and redrive honour an Idempotency-Key: claim it, or read the first claim.
@@ -273,4 +282,13 @@ function accessLogFormat(): AccessLogFormat {
       integrationError: '$context.integrationErrorMessage',
     }),
   );
+}
+
+/**
+ * A delivery to a polling endpoint at publish: places claimed on the feed's counter
+ * (UpdateItem), the items written (BatchWriteItem), and the success in the attempt log.
+ */
+function grantFeedAppends(tables: Readonly<Record<TableName, ITable>>, fn: IGrantable): void {
+  grantOnTable(tables.feeds, fn, 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
+  grantOnTable(tables.attempts, fn, 'dynamodb:BatchWriteItem');
 }

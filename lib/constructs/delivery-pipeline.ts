@@ -93,6 +93,8 @@ export class DeliveryPipeline extends Construct {
     grantOnTable(tables.deliveries, fn, 'dynamodb:UpdateItem');
     // The attempt log, written in batches and read only by the operator API.
     grantOnTable(tables.attempts, fn, 'dynamodb:BatchWriteItem');
+    // A replayed or redriven delivery to a polling endpoint is appended to its feed.
+    grantOnTable(tables.feeds, fn, 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
     // Circuit state and rate windows, shared by every dispatcher instance.
     grantOnTable(tables.endpointState, fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // Every wait (retry backoff, rate limit, open circuit) is a new delayed message on either

@@ -342,6 +342,42 @@ describe('the API answers as its OpenAPI document says', () => {
     expect(stats.status).toBe(200);
   });
 
+  it('makes a polling endpoint and reads its feed by cursor, refusing a push endpoint’s', async () => {
+    // Prepare
+    const polling = await call('createEndpoint', {
+      body: { type: 'polling', eventTypes: ['invoice.*'], description: 'offline consumer' },
+    });
+    const id = field<string>(polling, 'id');
+    const pollingWithUrl = await call('createEndpoint', {
+      body: { type: 'polling', url: receiver.url('/nope') },
+    });
+    await call('publishEvent', { body: invoicePaid() });
+
+    // Act
+    const first = await call('readEndpointFeed', { params: { id }, query: { limit: '1' } });
+    const next = await call('readEndpointFeed', {
+      params: { id },
+      query: { cursor: field(first, 'cursor'), waitSeconds: '1' },
+    });
+    const pushFeed = await call('readEndpointFeed', { params: { id: made.healthy } });
+    const tooLong = await call('readEndpointFeed', {
+      params: { id },
+      query: { waitSeconds: '21' },
+    });
+
+    // Assess
+    expect(polling.status).toBe(201);
+    expect(field(polling, 'type')).toBe('polling');
+    expect(pollingWithUrl.status).toBe(400);
+    expect(pollingWithUrl.requestMatchesDocument).toBe(false);
+    expect(first.status).toBe(200);
+    expect(field<unknown[]>(first, 'items')).toHaveLength(1);
+    expect(next.status).toBe(200);
+    expect(pushFeed.status).toBe(409);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.requestMatchesDocument).toBe(false);
+  });
+
   it('lists dead letters, redrives them once per Idempotency-Key and reports the job', async () => {
     // Prepare
     const filter = { endpointId: made.failing, eventType: 'invoice.paid' };

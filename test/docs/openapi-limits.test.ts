@@ -17,10 +17,15 @@ type Limits = Record<
   { maxLength: number; minItems: number; maxItems: number; minimum: number; maximum: number }
 >;
 
-/** The properties of a component schema of the document, with their constraints. */
+/**
+ * The properties of a component schema of the document, with their constraints; of a schema
+ * with variants (an endpoint is push or polling), the first variant's, which has them all.
+ */
 function documented(schema: string): Limits {
   const schemas = (openApiDocument().components as { schemas: Record<string, Json> }).schemas;
-  return schemas[schema]?.properties as Limits;
+  const found = schemas[schema];
+  const variant = (found?.oneOf as Json[] | undefined)?.[0];
+  return (found?.properties ?? variant?.properties) as Limits;
 }
 
 /** The 400 problems a parse throws, or none. */

@@ -109,6 +109,7 @@ describe('tenant-scoped keys: nothing of tenant B is readable, changeable, repla
       ['POST', `/v1/endpoints/${b}/test`, {}],
       ['GET', `/v1/endpoints/${b}/attempts`],
       ['GET', `/v1/endpoints/${b}/stats`],
+      ['GET', `/v1/endpoints/${b}/feed`],
       ['POST', `/v1/endpoints/${b}/replay`, { since: '2020-01-01T00:00:00Z' }],
       ['DELETE', `/v1/endpoints/${b}`],
       ['GET', `/v1/events/${events.b}`],

@@ -98,14 +98,18 @@ const POLL = [
 const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
   // Fan-out reads the tenant's endpoints (Query); each event is a conditional PutItem, read
   // back (GetItem) when an idempotent retry returns it; idempotency claims are put, read,
-  // taken over and released. Its failed asynchronous invocations go to the ingest DLQ.
+  // taken over and released. Its failed asynchronous invocations go to the ingest DLQ. A
+  // polling endpoint's deliveries are appended to its feed (places claimed on the counter,
+  // items batch-written) and recorded in the attempt log.
   ingest: {
     'logs:own': LOGS,
     'queue:delivery': ['sqs:SendMessage'],
     'queue:ingestDeadLetter': ['sqs:SendMessage'],
     'table:apiKeys': ['dynamodb:GetItem'],
+    'table:attempts': ['dynamodb:BatchWriteItem'],
     'table:endpoints': ['dynamodb:Query'],
     'table:events': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    'table:feeds': ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
     'table:idempotency': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   },
   management: {
@@ -119,7 +123,8 @@ const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
     'queue:jobs': ['sqs:SendMessage'],
     'secret:cursor': ['secretsmanager:GetSecretValue'],
     'table:apiKeys': ['dynamodb:GetItem'],
-    'table:attempts': ['dynamodb:Query'],
+    // Read, and written for a test delivery to a polling endpoint, as its feed is.
+    'table:attempts': ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
     'table:deliveries': ['dynamodb:Query'],
     'table:endpoints': [
       'dynamodb:DeleteItem',
@@ -128,6 +133,7 @@ const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
       'dynamodb:Query',
     ],
     'table:events': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    'table:feeds': ['dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     'table:idempotency': ['dynamodb:GetItem', 'dynamodb:PutItem'],
     'table:jobs': ['dynamodb:GetItem', 'dynamodb:PutItem'],
   },
@@ -152,6 +158,8 @@ const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
     'table:deliveries': ['dynamodb:UpdateItem'],
     'table:endpointState': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'table:endpoints': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // Replays and redrives to polling endpoints come by the queue and go to their feeds.
+    'table:feeds': ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
   },
   replay: {
     'index:events/byTenantTime': ['dynamodb:Query'],

@@ -56,7 +56,17 @@ const SLOW_LANE: Readonly<Record<string, string>> = {
   DeliveryPipelineSlowDeliveryQueue5BB493CB: 'AWS::SQS::Queue',
 };
 
-const PINNED: Readonly<Record<string, string>> = { ...DEPLOYED, ...ADDED, ...SLOW_LANE };
+/** Polling endpoints' feeds (0.6), pinned from their first deploy on. */
+const FEEDS: Readonly<Record<string, string>> = {
+  StorageFeedsTableB7AA75EF: 'AWS::DynamoDB::Table',
+};
+
+const PINNED: Readonly<Record<string, string>> = {
+  ...DEPLOYED,
+  ...ADDED,
+  ...SLOW_LANE,
+  ...FEEDS,
+};
 const STATEFUL_TYPES = new Set(Object.values(PINNED));
 
 let template: StackTemplate;

@@ -5,6 +5,7 @@ import {
   MemoryDeadLetters,
   MemoryDeliveryState,
   MemoryEndpoints,
+  MemoryFeeds,
   MemoryHealth,
   MemoryObserver,
 } from '../../lambda/adapters/memory/stores';
@@ -48,6 +49,7 @@ describe('dispatching one delivery to a real HTTP receiver', () => {
       sender,
       deliveries: new MemoryDeliveryState(),
       deadLetters: new MemoryDeadLetters(),
+      feeds: new MemoryFeeds(),
       health: new MemoryHealth(),
       observer: new MemoryObserver(),
       now: Date.now,

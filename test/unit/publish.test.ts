@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MemoryAttemptLog,
   MemoryEndpoints,
   MemoryEvents,
+  MemoryFeeds,
   MemoryIdempotency,
+  MemoryObserver,
   MemoryQueue,
 } from '../../lambda/adapters/memory/stores';
 import { exampleOf } from '../../lambda/domain/catalog';
@@ -12,6 +15,7 @@ import {
   IdempotencyInProgressError,
 } from '../../lambda/domain/errors';
 import { parseEventInput } from '../../lambda/domain/event';
+import { RecordedFeedWriter } from '../../lambda/domain/feed';
 import {
   IDEMPOTENCY_LOCK_MS,
   type PublishDependencies,
@@ -22,14 +26,26 @@ import { anEndpoint } from '../support/records';
 
 function setup() {
   let now = Date.parse('2026-11-27T12:00:00Z');
+  const clock = () => now;
+  const feeds = new MemoryFeeds(clock);
+  const attemptLog = new MemoryAttemptLog();
   const deps = {
     endpoints: new MemoryEndpoints(),
     events: new MemoryEvents(),
     idempotency: new MemoryIdempotency(),
     queue: new MemoryQueue(),
-    now: () => now,
+    feeds: new RecordedFeedWriter({
+      feeds,
+      attemptLog,
+      newObserver: () => new MemoryObserver(),
+      now: clock,
+      onLogFailure: (error) => {
+        throw error;
+      },
+    }),
+    now: clock,
   };
-  return { deps, advance: (ms: number) => (now += ms) };
+  return { deps, feeds, attemptLog, advance: (ms: number) => (now += ms) };
 }
 
 const input = (type = 'invoice.paid', extra: Record<string, unknown> = {}) =>
@@ -62,6 +78,44 @@ describe('publishing fans out by tenant and type filter', () => {
     );
     expect((await deps.events.get(result.id, 'acme'))?.endpointIds).toHaveLength(2);
     expect(result.id).toMatch(/^msg_[0-9A-Z]{26}$/);
+  });
+
+  it('puts a polling endpoint’s deliveries in its feed, in request order, recorded as delivered', async () => {
+    // Prepare
+    const { deps, feeds, attemptLog } = setup();
+    const push = anEndpoint({ tenant: 'acme' });
+    const polling = anEndpoint({ tenant: 'acme', type: 'polling', url: undefined });
+    const pollingOtherTypes = anEndpoint({
+      tenant: 'acme',
+      type: 'polling',
+      url: undefined,
+      eventTypes: ['customer.*'],
+    });
+    for (const e of [push, polling, pollingOtherTypes]) await deps.endpoints.create(e);
+    const requests = ['invoice.paid', 'customer.created', 'invoice.payment_failed'].map((type) => ({
+      input: input(type, { tenant: 'acme' }),
+    }));
+
+    // Act
+    const outcomes = (await publishEvents(deps, requests)) as PublishResult[];
+
+    // Assess
+    expect(outcomes.map((o) => o.deliveries)).toEqual([2, 3, 2]);
+    expect(deps.queue.messages.every((m) => m.endpointId === push.id)).toBe(true);
+    expect(feeds.all(polling.id).map((item) => [item.seq, item.eventId])).toEqual(
+      outcomes.map((o, index) => [index + 1, o.id]),
+    );
+    expect(feeds.all(pollingOtherTypes.id).map((item) => item.type)).toEqual(['customer.created']);
+    const body = JSON.parse(feeds.all(polling.id)[0]?.body ?? '{}');
+    expect(body).toMatchObject({ type: 'invoice.paid', data: exampleOf('invoice.paid') });
+    expect(
+      attemptLog.entries.map((row) => [row.endpointId, row.outcome, row.attempts.length]),
+    ).toEqual(
+      expect.arrayContaining([
+        [polling.id, 'delivered', 3],
+        [pollingOtherTypes.id, 'delivered', 1],
+      ]),
+    );
   });
 
   it('stores the event even when nobody subscribes, and queues nothing', async () => {

@@ -14,6 +14,7 @@ import {
   windowCurrent,
 } from '../../domain/endpoint-health';
 import type { StoredEvent } from '../../domain/event';
+import type { FeedEntry, FeedStore, StoredFeedItem } from '../../domain/feed';
 import type {
   AttemptLog,
   AttemptLogEntry,
@@ -268,5 +269,43 @@ export class MemoryObserver implements BatchObserver {
   }
   async endpointRecovered(endpoint: Pick<Endpoint, 'id'>, detail: Record<string, unknown>) {
     this.events.push({ type: 'recovered', detail: { endpointId: endpoint.id, ...detail } });
+  }
+}
+
+/** Feeds of polling endpoints, in order; an append wakes readers waiting on the feed. */
+export class MemoryFeeds implements FeedStore {
+  private readonly items = new Map<string, StoredFeedItem[]>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async append(endpointId: string, entries: readonly FeedEntry[]): Promise<void> {
+    const feed = this.items.get(endpointId) ?? [];
+    const claimedAt = this.now();
+    for (const entry of entries) feed.push({ ...entry, seq: feed.length + 1, claimedAt });
+    this.items.set(endpointId, feed);
+    for (const wake of this.waiting.get(endpointId) ?? []) wake();
+    this.waiting.delete(endpointId);
+  }
+
+  async read(endpointId: string, after: number, limit: number): Promise<StoredFeedItem[]> {
+    return (this.items.get(endpointId) ?? []).filter((i) => i.seq > after).slice(0, limit);
+  }
+
+  appended(endpointId: string, ms: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setTimeout(done, ms);
+      const list = this.waiting.get(endpointId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        done();
+      });
+      this.waiting.set(endpointId, list);
+    });
+  }
+
+  /** Everything appended to one feed, for tests and the bench. */
+  all(endpointId: string): readonly StoredFeedItem[] {
+    return this.items.get(endpointId) ?? [];
   }
 }

@@ -3,6 +3,7 @@ import type { DynamoDeliveryStateRepository } from '../../adapters/dynamo/delive
 import type { DynamoEndpointRepository } from '../../adapters/dynamo/endpoint-store';
 import type { DynamoEventRepository } from '../../adapters/dynamo/event-store';
 import type { ResolveHost } from '../../domain/endpoint';
+import type { FeedStore } from '../../domain/feed';
 import type { JobDependencies } from '../../domain/jobs';
 import type { IdempotencyRepository, KeyLookup } from '../../domain/ports';
 import type { PublishDependencies } from '../../domain/publish';
@@ -21,6 +22,8 @@ export interface ManagementDependencies {
     'forEvent' | 'deadLetters' | 'deadLetteredSince'
   >;
   readonly attempts: Pick<DynamoAttemptLog, 'list' | 'since' | 'deliveredAt'>;
+  /** Polling endpoints' feeds, read by their consumers. */
+  readonly feeds: Pick<FeedStore, 'read' | 'appended'>;
   /** Messages in the delivery DLQ, whatever put them there. */
   readonly deadLetterDepth: () => Promise<number>;
   /** Replay and redrive jobs: started here, run by the replay function. */

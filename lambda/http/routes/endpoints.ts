@@ -59,7 +59,7 @@ export async function createEndpoint(
   const named = isPlainObject(body) && typeof body.tenant === 'string' ? body.tenant : undefined;
   const tenant = requestTenant(principalOf(event), named, '/tenant');
   const input = parseEndpointInput(isPlainObject(body) ? { ...body, tenant } : body, policy);
-  await requirePublicTarget(deps, input.url, policy, 'endpoint');
+  if (input.url !== undefined) await requirePublicTarget(deps, input.url, policy, 'endpoint');
   const endpoint = newEndpoint(
     input,
     { id: newEndpointId(), secret: generateSecret() },
@@ -108,7 +108,7 @@ export async function updateEndpoint(
     policy,
     new Date(deps.now()),
   );
-  if (changed.url !== endpoint.url) {
+  if (changed.url !== undefined && changed.url !== endpoint.url) {
     await requirePublicTarget(deps, changed.url, policy, 'endpoint change');
   }
   if (!(await deps.endpoints.replace(changed, endpoint.updatedAt))) {
