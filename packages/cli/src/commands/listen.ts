@@ -167,8 +167,10 @@ async function listen(context: Context, options: ListenOptions): Promise<void> {
         continue;
       }
       let pageDone = true;
-      for (const item of page.items) {
-        if (state.forwarded.includes(item.id)) continue;
+      for (const [index, item] of page.items.entries()) {
+        // The page's first items were forwarded before a stop: the same cursor reads them
+        // again first, in the same order.
+        if (state.forwarded[index] === item.id) continue;
         if (stopping) {
           pageDone = false;
           break;
@@ -185,7 +187,7 @@ async function listen(context: Context, options: ListenOptions): Promise<void> {
             `gave up forwarding ${webhookId} (${typeOf(item)}) after several tries; going on with the next`,
           );
         }
-        state = { ...state, forwarded: [...state.forwarded, item.id] };
+        state = { ...state, forwarded: page.items.slice(0, index + 1).map((i) => i.id) };
         stateFile.save(state);
       }
       if (pageDone && (page.cursor !== state.cursor || state.forwarded.length > 0)) {
