@@ -20,11 +20,12 @@ const POLL_MS = 500;
 /**
  * Polls a job until it completes, with a progress bar of what it has looked at. `total` is
  * what it will look at when known beforehand (a redrive looks at the whole DLQ); without it
- * the bar counts up with the job.
+ * the bar counts up with the job. A job records its progress once per page (up to the
+ * function's run time), so the bar also shows the time taken: a long page still shows life.
  */
 export async function waitForJob(api: ApiClient, started: Job, total?: number): Promise<Job> {
   const bar = new ProgressBar<{ status: string; queued: number }>(
-    `${started.spec.kind} {bar} {status} | {value}${total === undefined ? '' : '/{total}'} looked at | {queued} queued`,
+    `${started.spec.kind} {bar} {status} {duration_formatted} | {value}${total === undefined ? '' : '/{total}'} looked at | {queued} queued`,
   );
   let job = started;
   bar.start(total ?? job.scanned, { status: job.status, queued: job.queued });
