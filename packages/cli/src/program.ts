@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerEndpoints } from './commands/endpoints.js';
 import { registerEvents } from './commands/events.js';
@@ -9,7 +10,12 @@ import { registerRecovery } from './commands/recovery.js';
 import { acceptGlobalOptionsAfter, addGlobalOptions, examples } from './context.js';
 import { EXIT_USAGE } from './errors.js';
 
-export const VERSION = '0.1.0';
+/** The package's own version; src/ and dist/ both sit beside package.json. */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 function eachCommand(command: Command, visit: (command: Command) => void): void {
   for (const sub of command.commands) {
