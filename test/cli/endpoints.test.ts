@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
-import { hooklineJson, runHookline, targetOf } from '../support/cli';
+import { hooklineJson, removeCliWorkingDir, runHookline, targetOf } from '../support/cli';
 import { type LocalSystem, removeDataDir, runCli, startLocalSystem } from '../support/local-system';
 import { type ReceivedRequest, Receiver, waitFor } from '../support/receiver';
 import { verifies } from '../support/webhooks';
@@ -31,6 +31,7 @@ describe('hookline endpoints and keys', () => {
     await system?.stop();
     await receiver.stop();
     if (system) removeDataDir(system.dataDir);
+    removeCliWorkingDir();
   });
 
   const hookline = (args: readonly string[]) => runHookline(args, { env: targetOf(system) });

@@ -3,12 +3,12 @@
  * node:http receiver on this machine, verified with the secret listen prints.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
-import { hooklineJson, runHookline, startCli, targetOf } from '../support/cli';
+import { hooklineJson, removeCliWorkingDir, runHookline, startCli, targetOf } from '../support/cli';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { type ReceivedRequest, Receiver, waitFor } from '../support/receiver';
 import { verifies } from '../support/webhooks';
@@ -85,6 +85,8 @@ describe('hookline listen', () => {
     await system?.stop();
     await receiver.stop();
     if (system) removeDataDir(system.dataDir);
+    removeCliWorkingDir();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   const listen = (args: readonly string[], json = true) => {

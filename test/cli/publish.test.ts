@@ -2,12 +2,12 @@
  * `hookline publish` against local mode: one event and NDJSON batches, over HTTPS and over
  * EventBridge PutEvents, each reaching a real receiver signed with the endpoint's secret.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
-import { hooklineJson, runHookline, targetOf } from '../support/cli';
+import { hooklineJson, removeCliWorkingDir, runHookline, targetOf } from '../support/cli';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { Receiver, waitFor } from '../support/receiver';
 import { verifies } from '../support/webhooks';
@@ -47,6 +47,8 @@ describe('hookline publish', () => {
     await system?.stop();
     await receiver.stop();
     if (system) removeDataDir(system.dataDir);
+    removeCliWorkingDir();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** The deliveries the receiver accepted for these webhook ids, once each is there. */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../../lambda/domain/catalog';
-import { hooklineJson, runHookline, targetOf } from '../support/cli';
+import { hooklineJson, removeCliWorkingDir, runHookline, targetOf } from '../support/cli';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { Receiver, waitFor } from '../support/receiver';
 
@@ -62,6 +62,7 @@ describe('hookline dlq, replay, jobs, events, attempts and stats', () => {
     await system?.stop();
     await receiver.stop();
     if (system) removeDataDir(system.dataDir);
+    removeCliWorkingDir();
   });
 
   const hookline = (args: readonly string[]) => runHookline(args, { env: targetOf(system) });

@@ -3,12 +3,12 @@
  * non-zero exit for every mistake. Nothing here needs a running Hookline; `--stack` reads its
  * outputs and key from CloudFormation and Secrets Manager stand-ins.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHookline } from '../support/cli';
+import { removeCliWorkingDir, runHookline } from '../support/cli';
 import { CloudFormationStandIn } from '../support/cloudformation';
 import { Receiver } from '../support/receiver';
 import { SecretsManagerStandIn } from '../support/secrets-manager';
@@ -31,6 +31,8 @@ async function closedPort(): Promise<number> {
 }
 
 describe('hookline help and usage errors', () => {
+  afterAll(removeCliWorkingDir);
+
   it('prints help with examples for the program and for every command', async () => {
     // Prepare
     const root = await runHookline(['--help']);
@@ -139,6 +141,7 @@ describe('hookline help and usage errors', () => {
     // Act
     const run = await runHookline(['endpoints', 'list', '--json', '--url', api.url('')], { cwd });
     await api.stop();
+    rmSync(cwd, { recursive: true, force: true });
 
     // Assess
     expect(run).toMatchObject({ code: 0, stdout: '[]\n' });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_BIN, type LocalSystem } from './local-system';
@@ -16,6 +16,19 @@ export interface CliOptions {
   /** Written to the child's stdin, which is then closed. */
   readonly input?: string;
   readonly cwd?: string;
+}
+
+/** An empty working directory for the runs of a test file; {@link removeCliWorkingDir} ends it. */
+let emptyDir: string | undefined;
+function emptyWorkingDir(): string {
+  emptyDir ??= mkdtempSync(join(tmpdir(), 'hookline-cli-'));
+  return emptyDir;
+}
+
+/** Removes the working directory the CLI ran in (and the state it left there): for afterAll. */
+export function removeCliWorkingDir(): void {
+  if (emptyDir !== undefined) rmSync(emptyDir, { recursive: true, force: true });
+  emptyDir = undefined;
 }
 
 /**
@@ -35,7 +48,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Chi
   };
   for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
   return spawn(process.execPath, [CLI_BIN, ...args], {
-    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'hookline-cli-')),
+    cwd: options.cwd ?? emptyWorkingDir(),
     env: env as NodeJS.ProcessEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
