@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { ApiError, CliError, describeProblem, type Problem } from '../errors.js';
+import { CliError, describeProblem, type Problem } from '../errors.js';
 import { countLines, ndjsonLines } from '../input.js';
 import { plural } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -126,10 +126,14 @@ export async function publishBatch(
   const bar = new ProgressBar<{ accepted: number; rejected: number }>(
     `publishing {bar} {value}${total === undefined ? '' : '/{total}'} lines | {accepted} accepted | {rejected} rejected`,
   );
-  const counts = () => ({
-    accepted: results.filter((r) => r.status !== 'rejected').length,
-    rejected: results.filter((r) => r.status === 'rejected').length,
-  });
+  const counts = { accepted: 0, rejected: 0 };
+  const record = (settled: readonly LineResult[]) => {
+    for (const result of settled) {
+      results.push(result);
+      if (result.status === 'rejected') counts.rejected++;
+      else counts.accepted++;
+    }
+  };
   const size = options.via === 'https' ? HTTPS_BATCH : BUS_BATCH;
   let pending: Pending[] = [];
   let requests = 0;
@@ -140,29 +144,29 @@ export async function publishBatch(
     pending = [];
     requests++;
     try {
-      results.push(
-        ...(options.via === 'https'
+      record(
+        options.via === 'https'
           ? await sendHttps(context, chunk, options, requests)
-          : await sendBus(context, chunk, options)),
+          : await sendBus(context, chunk, options),
       );
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      const done = counts().accepted;
+      // The lines before were published: say so, so a rerun can start after them.
       const first = chunk[0]?.line ?? 0;
       throw new CliError(
-        `${error.message} (publishing lines ${first}-${lastLine}; ${plural(done, 'event')} before them were accepted)`,
-        error instanceof ApiError ? error.exitCode : error.exitCode,
+        `${error.message} (publishing lines ${first}-${lastLine}; ${plural(counts.accepted, 'event')} before them were accepted)`,
+        error.exitCode,
       );
     }
-    bar.update(lastLine, counts(), total);
+    bar.update(lastLine, counts, total);
   };
 
-  bar.start(total ?? 0, counts());
+  bar.start(total ?? 0, counts);
   try {
     for await (const entry of ndjsonLines(source)) {
       lastLine = entry.line;
       if ('error' in entry) {
-        results.push({ line: entry.line, status: 'rejected', reason: `line ${entry.error}` });
+        record([{ line: entry.line, status: 'rejected', reason: `line ${entry.error}` }]);
         continue;
       }
       const event =
