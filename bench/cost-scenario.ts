@@ -12,7 +12,8 @@ import { pool, sleep, until } from './stats';
  * Child process: local mode with one endpoint; publishes events and meters every AWS request
  * the system makes until all are delivered. Phases: batched publishing (the headline figure), the
  * same with an Idempotency-Key, one event per request, one event per EventBridge entry, batched
- * with 10 % of first attempts failing once, and batched with 10 and 100 endpoints each.
+ * with 10 % of first attempts failing once, batched to a polling endpoint and read from its
+ * feed, and batched with 10 and 100 endpoints each.
  */
 
 /** How a phase publishes. */
@@ -61,7 +62,7 @@ await scenarioMain(async (args, output) => {
 
   try {
     const setupStarted = Date.now();
-    await api.createEndpoint(receiver.url('/cost'));
+    const costEndpoint = await api.createEndpoint(receiver.url('/cost'));
     const setup = { meter: meter.snapshot(), wallMs: Date.now() - setupStarted };
 
     /** Publishes request `i` of the phase; returns events accepted and deliveries expected. */
@@ -158,6 +159,70 @@ await scenarioMain(async (args, output) => {
       };
     };
 
+    /**
+     * Deliveries to a polling endpoint (the push one switched off meanwhile): published in
+     * batches of 100, then read by the consumer 100 to a request until every one is read.
+     */
+    const pollingPhase = async (name: string, count: number): Promise<Record<string, unknown>> => {
+      await api.call('PATCH', `/v1/endpoints/${costEndpoint}`, { enabled: false });
+      const polling = await api.call('POST', '/v1/endpoints', { type: 'polling' });
+      const feedPath = `/v1/endpoints/${String(polling.body.id)}/feed?limit=100`;
+      meter.reset();
+      output.reset();
+      const started = Date.now();
+      const requests = Math.ceil(count / 100);
+      let expected = 0;
+      await pool(requests, 2, async (i) => {
+        const events = Array.from({ length: Math.min(100, count - i * 100) }, () => invoicePaid());
+        const answer = await api.call('POST', '/v1/events/batch', { events });
+        if (answer.status !== 202) throw new Error(`${name}: publish answered ${answer.status}`);
+        meter.countInvocation('ingest', answer.ms, events.length);
+        const results = answer.body.results as { deliveries: number }[];
+        expected += results.reduce((sum, r) => sum + r.deliveries, 0);
+      });
+      const read = new Set<string>();
+      let reads = 0;
+      let itemsRead = 0;
+      let cursor = '';
+      const deadline = Date.now() + 120_000;
+      while (read.size < expected && Date.now() < deadline) {
+        const page = await api.call('GET', `${feedPath}${cursor && `&cursor=${cursor}`}`);
+        const items = page.body.items as { id: string }[];
+        meter.countInvocation('management', page.ms, Math.max(items.length, 1));
+        reads++;
+        itemsRead += items.length;
+        for (const item of items) read.add(item.id);
+        cursor = encodeURIComponent(String(page.body.cursor));
+      }
+      const snapshot = meter.snapshot();
+      await api.call('PATCH', `/v1/endpoints/${costEndpoint}`, { enabled: true });
+      await api.call('DELETE', `/v1/endpoints/${String(polling.body.id)}`);
+      return {
+        name,
+        events: count,
+        endpoints: 1,
+        deliveriesExpected: expected,
+        eventsPerRequest: 100,
+        via: 'api',
+        idempotencyKey: false,
+        // The publishes and the consumer's reads both go through API Gateway.
+        apiRequests: requests + reads,
+        putEventsCalls: 0,
+        delivered: read.size,
+        duplicates: itemsRead - read.size,
+        failedFirstAttempts: 0,
+        allDelivered: read.size >= expected,
+        publishToLastDeliveryMs: Date.now() - started,
+        wallMs: Date.now() - started,
+        meter: snapshot,
+        output: {
+          bytes: output.figures.bytes,
+          emfBytes: output.figures.emfBytes,
+          lines: output.figures.lines,
+        },
+      };
+    };
+
     // Warm-up, not counted: caches (API key, endpoints) and code paths as in steady state.
     await phase({ name: 'warmup', count: 200, perRequest: 100, endpoints: 1 });
     await phase({ name: 'warmupBus', count: 20, perRequest: 10, via: 'bus', endpoints: 1 });
@@ -187,6 +252,8 @@ await scenarioMain(async (args, output) => {
         endpoints: 1,
       }),
     ];
+    await pollingPhase('warmupPolling', 200);
+    phases.push(await pollingPhase('pollingBatched', events));
     // Fan-out: the same tenant gets 9 more endpoints, so each event makes 10 deliveries; then
     // 90 more, 100 each.
     for (let i = 1; i < 10; i++) await api.createEndpoint(receiver.url(`/fan-${i}`));
