@@ -107,9 +107,12 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Runs the operator CLI (`npm run hookline -- …`) against a local system's DynamoDB. */
+/** The `hookline` CLI's launcher, what `npm run hookline` and `npx hookline` run. */
+export const CLI_BIN = join(ROOT, 'packages/cli/bin/hookline.js');
+
+/** Runs the CLI (`npm run hookline -- …`) against a local system's DynamoDB, e.g. `keys create --table`. */
 export async function runCli(system: LocalSystem, args: string[]): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/hookline.ts', ...args], {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: ROOT,
     env: {
       ...process.env,
