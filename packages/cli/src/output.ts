@@ -134,4 +134,6 @@ export function formatList(values: readonly string[] | undefined | null, all = '
   return values && values.length > 0 ? values.join(',') : all;
 }
 
-export const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+/** `1 event`, `2 events`, `2 deliveries`. */
+export const plural = (count: number, word: string) =>
+  `${count} ${count === 1 ? word : word.endsWith('y') ? `${word.slice(0, -1)}ies` : `${word}s`}`;
