@@ -65,6 +65,13 @@ await scenarioMain(async (args, output) => {
     const costEndpoint = await api.createEndpoint(receiver.url('/cost'));
     const setup = { meter: meter.snapshot(), wallMs: Date.now() - setupStarted };
 
+    /** What the functions wrote during a phase (EMF metrics and logs are priced apart). */
+    const outputFigures = () => ({
+      bytes: output.figures.bytes,
+      emfBytes: output.figures.emfBytes,
+      lines: output.figures.lines,
+    });
+
     /** Publishes request `i` of the phase; returns events accepted and deliveries expected. */
     const publishVia = async (spec: PhaseSpec, i: number) => {
       const batch = Array.from(
@@ -151,11 +158,7 @@ await scenarioMain(async (args, output) => {
         publishToLastDeliveryMs: deliveredAt - started,
         wallMs: Date.now() - started,
         meter: snapshot,
-        output: {
-          bytes: output.figures.bytes,
-          emfBytes: output.figures.emfBytes,
-          lines: output.figures.lines,
-        },
+        output: outputFigures(),
       };
     };
 
@@ -215,11 +218,7 @@ await scenarioMain(async (args, output) => {
         publishToLastDeliveryMs: Date.now() - started,
         wallMs: Date.now() - started,
         meter: snapshot,
-        output: {
-          bytes: output.figures.bytes,
-          emfBytes: output.figures.emfBytes,
-          lines: output.figures.lines,
-        },
+        output: outputFigures(),
       };
     };
 
