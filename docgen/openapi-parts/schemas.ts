@@ -108,8 +108,13 @@ export function componentSchemas(): Record<string, JsonSchema> {
         index: count('Position of the event in the request.'),
         status: { const: 202 },
         ...acceptedFields(),
+        duplicate: {
+          type: 'boolean',
+          description:
+            'True when the event repeated one already published (its `id`, or the request’s `Idempotency-Key`): the first result is returned and nothing new is delivered.',
+        },
       },
-      ['index', 'status', 'id', 'type', 'timestamp', 'deliveries'],
+      ['index', 'status', 'id', 'type', 'timestamp', 'deliveries', 'duplicate'],
     ),
     BatchItemRefused: responseObject(
       {

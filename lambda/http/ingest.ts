@@ -119,7 +119,7 @@ export async function publishBatch(
     if (!outcome) throw new Error('publish returned too few outcomes');
     return outcome instanceof HooklineError
       ? { index, status: outcome.status, problem: problemBody(outcome) }
-      : { index, status: 202, ...accepted(outcome) };
+      : { index, status: 202, ...accepted(outcome), duplicate: outcome.duplicate };
   });
   const allAccepted = results.every((r) => r.status === 202);
   return json(allAccepted ? 202 : 207, { results });

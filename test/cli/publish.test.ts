@@ -255,6 +255,7 @@ describe('hookline publish', () => {
 
     // Act
     const https = await hooklineJson<BatchSummary>(system, ['publish', '-'], events('stdin'));
+    const repeated = await hooklineJson<BatchSummary>(system, ['publish', '-'], events('stdin'));
     const bus = await hooklineJson<BatchSummary>(
       system,
       ['publish', '-', '--via', 'eventbridge'],
@@ -263,6 +264,8 @@ describe('hookline publish', () => {
 
     // Assess
     expect(https).toMatchObject({ accepted: 12, duplicates: 0, rejected: 0 });
+    // The same ids again: the API answers each as a repeat, and nothing is delivered twice.
+    expect(repeated).toMatchObject({ accepted: 0, duplicates: 12, rejected: 0 });
     expect(https.results.map((r) => r.id)).toEqual(
       Array.from({ length: 12 }, (_, i) => `stdin-${i}`),
     );

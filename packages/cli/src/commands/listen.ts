@@ -85,13 +85,24 @@ async function listen(context: Context, options: ListenOptions): Promise<void> {
     );
   }
   const api = await context.api();
-  const { endpoint, secret, created } = await openEndpoint(api, options, target);
+  // A Ctrl-C while the endpoint is being made lets it be made, then deletes it at once.
+  let stopRequested = false;
+  const stopEarly = () => {
+    stopRequested = true;
+  };
+  process.on('SIGINT', stopEarly);
+  process.on('SIGTERM', stopEarly);
+  const opened = await openEndpoint(api, options, target).finally(() => {
+    process.off('SIGINT', stopEarly);
+    process.off('SIGTERM', stopEarly);
+  });
+  const { endpoint, secret, created } = opened;
   const dir = resolve(options.stateDir ?? join(localDataDir(), 'listen'));
   const stateFile = new StateFile(join(dir, `${endpoint.id}.json`));
   let state = stateFile.load();
 
   const abort = new AbortController();
-  let stopping = false;
+  let stopping = stopRequested;
   const stop = () => {
     if (stopping) {
       // A second Ctrl-C: the user does not want to wait for the clean-up.

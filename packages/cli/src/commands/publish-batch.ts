@@ -70,7 +70,7 @@ async function sendHttps(
   return chunk.map(({ line, event }, index): LineResult => {
     const item = answer.results.find((r) => r.index === index);
     if (item && item.status < 300 && item.id !== undefined) {
-      // The API does not flag a repeat inside a batch (yet): `duplicate` is read when present.
+      // A repeat (same id, or the request's Idempotency-Key) is flagged by the API.
       return item.duplicate === true
         ? { line, status: 'duplicate', id: item.id }
         : { line, status: 'accepted', id: item.id };
