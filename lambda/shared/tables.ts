@@ -94,8 +94,9 @@ export const tables = {
   /** Replay and redrive jobs with their progress, kept 7 days. */
   jobs: expiring('jobs', 'JOBS_TABLE', 'id'),
   /**
-   * Polling endpoints' feeds: one partition per endpoint, items by place (`seq`, from 1); the
-   * item at place 0 is the feed's counter and never expires.
+   * Polling endpoints' feeds: one partition per endpoint, deflated pages of deliveries keyed
+   * by their last place (`seq`, from 1); the item at place 0 is the feed's counter and never
+   * expires.
    */
   feeds: {
     name: 'feeds',

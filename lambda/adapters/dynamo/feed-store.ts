@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   FEED_WRITE_WINDOW_MS,
@@ -18,9 +19,51 @@ const appends = new EventEmitter().setMaxListeners(0);
 const COUNTER_SEQ = 0;
 
 /**
- * Polling endpoints' feeds: one partition per endpoint, items sorted by place (`seq`). A
- * writer claims places by adding to the feed's counter, then writes its items; items expire
- * with the event log.
+ * Raw bytes of entries one page holds at most: deflated, a page stays far below DynamoDB's
+ * 400 KB item limit, and a single entry (at most 256 KiB of event) always fits.
+ */
+const PAGE_RAW_BYTES = 300 * 1024;
+
+type PageEntry = Pick<FeedEntry, 'eventId' | 'type' | 'body'>;
+
+/**
+ * A page of a feed: the entries one append put at places `first`…`seq`, deflated together.
+ * Keyed by its last place, so the first page a query for places after `p` returns is the one
+ * holding `p + 1`. One item per append (and per 300 KB) instead of one per delivery: a write
+ * is billed per KB of item, and 100 small deliveries deflate to a few KB.
+ */
+interface FeedPageItem {
+  readonly endpointId: string;
+  readonly seq: number;
+  readonly first: number;
+  readonly claimedAt: number;
+  readonly expiresAt: number;
+  readonly entries: Uint8Array;
+}
+
+/** Consecutive runs of entries whose raw size fits a page, in order. */
+function pagesOf(entries: readonly FeedEntry[]): PageEntry[][] {
+  const pages: PageEntry[][] = [];
+  let page: PageEntry[] = [];
+  let size = 0;
+  for (const { eventId, type, body } of entries) {
+    const bytes = Buffer.byteLength(body) + eventId.length + type.length + 64;
+    if (page.length > 0 && size + bytes > PAGE_RAW_BYTES) {
+      pages.push(page);
+      page = [];
+      size = 0;
+    }
+    page.push({ eventId, type, body });
+    size += bytes;
+  }
+  if (page.length > 0) pages.push(page);
+  return pages;
+}
+
+/**
+ * Polling endpoints' feeds: one partition per endpoint, pages sorted by their last place
+ * (`seq`). A writer claims places by adding to the feed's counter, then writes its pages;
+ * pages expire with the event log.
  */
 export class DynamoFeedStore implements FeedStore {
   constructor(
@@ -43,18 +86,26 @@ export class DynamoFeedStore implements FeedStore {
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const first = Number(claimed.Attributes?.last) - entries.length + 1;
     const expiresAt = Math.floor(claimedAt / 1000) + this.retentionDays * 86_400;
-    const items = entries.map((entry, index) => ({
-      endpointId,
-      seq: first + index,
-      eventId: entry.eventId,
-      type: entry.type,
-      body: entry.body,
-      claimedAt,
-      expiresAt,
-    }));
-    await batchPut(this.client, this.tableName, items, claimedAt + FEED_WRITE_WINDOW_MS);
+    let first = Number(claimed.Attributes?.last) - entries.length + 1;
+    const items = pagesOf(entries).map((page): FeedPageItem => {
+      const item = {
+        endpointId,
+        seq: first + page.length - 1,
+        first,
+        claimedAt,
+        expiresAt,
+        entries: deflateRawSync(JSON.stringify(page)),
+      };
+      first += page.length;
+      return item;
+    });
+    await batchPut(
+      this.client,
+      this.tableName,
+      items as unknown as Record<string, unknown>[],
+      claimedAt + FEED_WRITE_WINDOW_MS,
+    );
     appends.emit(endpointId);
   }
 
@@ -65,17 +116,22 @@ export class DynamoFeedStore implements FeedStore {
         KeyConditionExpression: 'endpointId = :id AND seq > :after',
         ExpressionAttributeValues: { ':id': endpointId, ':after': Math.max(after, COUNTER_SEQ) },
         ConsistentRead: true,
+        // Every page holds at least one entry: this many pages hold `limit` entries or more.
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      endpointId,
-      seq: Number(item.seq),
-      eventId: String(item.eventId),
-      type: String(item.type),
-      body: String(item.body),
-      claimedAt: Number(item.claimedAt),
-    }));
+    const items: StoredFeedItem[] = [];
+    for (const page of (result.Items ?? []) as FeedPageItem[]) {
+      const entries = JSON.parse(inflateRawSync(page.entries).toString('utf8')) as PageEntry[];
+      entries.forEach((entry, index) => {
+        const seq = Number(page.first) + index;
+        if (seq > after) {
+          items.push({ ...entry, endpointId, seq, claimedAt: Number(page.claimedAt) });
+        }
+      });
+      if (items.length >= limit) break;
+    }
+    return items.slice(0, limit);
   }
 
   appended(endpointId: string, ms: number): Promise<void> {

@@ -2,6 +2,7 @@
  * DynamoFeedStore against dynalite and DynamoDB Local: places are claimed in order, concurrent
  * writers never share one, items expire with the event log, and a reader wakes on an append.
  */
+import { randomBytes } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoFeedStore } from '../../../lambda/adapters/dynamo/feed-store';
@@ -51,6 +52,50 @@ describeOnBothStandIns('feed-store', (db) => {
       const all = await feeds.read(endpointId, 0, 100);
       expect(all.map((i) => i.seq)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
       expect(new Set(all.map((i) => i.eventId)).size).toBe(24);
+    });
+
+    it('stores one append as one deflated page, split only past the page size', async () => {
+      // Prepare
+      const feeds = new DynamoFeedStore(db.documentClient, db.tableNames.feeds, RETENTION_DAYS);
+      const endpointId = newEndpointId();
+      const big = (n: number): FeedEntry => ({
+        endpointId,
+        eventId: `msg_big${n}`,
+        type: 'invoice.paid',
+        body: JSON.stringify({ data: randomBytes(90 * 1024).toString('base64') }),
+      });
+
+      const bigOnes = [1, 2, 3, 4].map(big);
+
+      // Act: 100 small deliveries, then 4 of 120 KB each (480 KB, over one page)
+      await feeds.append(endpointId, entries(endpointId, 1, 100));
+      await feeds.append(endpointId, bigOnes);
+      const pages = await db.documentClient.send(
+        new QueryCommand({
+          TableName: db.tableNames.feeds,
+          KeyConditionExpression: 'endpointId = :id AND seq > :zero',
+          ExpressionAttributeValues: { ':id': endpointId, ':zero': 0 },
+        }),
+      );
+      const fromInside = await feeds.read(endpointId, 57, 5);
+      const acrossPages = await feeds.read(endpointId, 100, 10);
+
+      // Assess
+      const layout = (pages.Items ?? []).map((page) => [page.first, page.seq]);
+      expect(layout[0]).toEqual([1, 100]);
+      expect(layout.length).toBeGreaterThan(2);
+      expect(layout.at(-1)?.[1]).toBe(104);
+      expect(Number(pages.Items?.[0]?.entries?.length)).toBeLessThan(100 * 120);
+      expect(fromInside.map((i) => [i.seq, i.eventId])).toEqual(
+        [58, 59, 60, 61, 62].map((n) => [n, `msg_${n}`]),
+      );
+      expect(acrossPages.map((i) => i.eventId)).toEqual([
+        'msg_big1',
+        'msg_big2',
+        'msg_big3',
+        'msg_big4',
+      ]);
+      expect(acrossPages.map((i) => i.body)).toEqual(bigOnes.map((e) => e.body));
     });
 
     it('lets items expire with the event log but never the feed’s counter', async () => {
