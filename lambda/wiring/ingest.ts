@@ -2,7 +2,8 @@ import { CachedKeyLookup } from '../adapters/dynamo/api-key-store';
 import { recordPublished } from '../adapters/observability/delivery-observer';
 import type { IngestDependencies } from '../handlers/ingest';
 import type { RuntimeConfig } from './config';
-import { apiKeyRepository, publishDependencies } from './repositories';
+import { publishDependencies } from './publish';
+import { apiKeyRepository } from './repositories';
 
 export function ingestDependencies(config: RuntimeConfig): IngestDependencies {
   return {

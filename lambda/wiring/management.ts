@@ -3,6 +3,7 @@ import { resolveHost } from '../adapters/http/dns';
 import type { ManagementDependencies } from '../handlers/management';
 import type { RuntimeConfig } from './config';
 import { cursorSigner } from './cursors';
+import { publishDependencies } from './publish';
 import {
   apiKeyRepository,
   attemptLog,
@@ -13,7 +14,6 @@ import {
   idempotencyRepository,
   jobQueue,
   jobRepository,
-  publishDependencies,
 } from './repositories';
 import { endpointRepositoryWithSecrets } from './secrets';
 

@@ -12,14 +12,9 @@ import { DynamoEventRepository } from '../adapters/dynamo/event-store';
 import { DynamoFeedStore } from '../adapters/dynamo/feed-store';
 import { DynamoIdempotencyRepository } from '../adapters/dynamo/idempotency-store';
 import { DynamoJobRepository } from '../adapters/dynamo/job-store';
-import { logger } from '../adapters/logger';
-import { BatchDeliveryObserver } from '../adapters/observability/delivery-observer';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
 import { SqsDeadLetterSource, sqsJobQueue } from '../adapters/sqs/job-queues';
-import { type FeedWriter, RecordedFeedWriter } from '../domain/feed';
 import type { JobDependencies } from '../domain/jobs';
-import type { OperationalEvents } from '../domain/ports';
-import type { PublishDependencies } from '../domain/publish';
 import type { RuntimeConfig } from './config';
 
 export const endpointRepository = (config: RuntimeConfig) =>
@@ -64,30 +59,6 @@ export const feedStore = (config: RuntimeConfig) =>
     config.tableName('feeds'),
     config.settings.eventRetentionDays,
   );
-
-/** Appending to a feed raises no operational event: only its metrics are written. */
-const noOperationalEvents: OperationalEvents = { publish: async () => {} };
-
-/** Polling endpoints' deliveries, recorded like push successes (attempt log, metrics). */
-export const feedWriter = (config: RuntimeConfig): FeedWriter =>
-  new RecordedFeedWriter({
-    feeds: feedStore(config),
-    attemptLog: attemptLog(config),
-    newObserver: () => new BatchDeliveryObserver(noOperationalEvents),
-    now: Date.now,
-    onLogFailure: (error) =>
-      logger.error('attempt log not written for feed deliveries', { error: error as Error }),
-  });
-
-/** What publishing needs: endpoints to fan out to, the event log, idempotency, queue, feeds. */
-export const publishDependencies = (config: RuntimeConfig): PublishDependencies => ({
-  endpoints: endpointRepository(config),
-  events: eventRepository(config),
-  idempotency: idempotencyRepository(config),
-  queue: deliveryQueue(config),
-  feeds: feedWriter(config),
-  now: Date.now,
-});
 
 export const jobRepository = (config: RuntimeConfig) =>
   new DynamoJobRepository(dynamoClient(config), config.tableName('jobs'));

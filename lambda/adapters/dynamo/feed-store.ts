@@ -6,14 +6,18 @@ import {
   type FeedEntry,
   type FeedStore,
   type StoredFeedItem,
-} from '../../domain/feed';
+} from '../../domain/feed-places';
 import { batchPut } from './batch-write';
 
 /**
  * Appends in this process, by endpoint id: a reader waiting in the same process (local mode
  * runs every function in one) wakes at once instead of at its next look.
  */
-const appends = new EventEmitter().setMaxListeners(0);
+let emitter: EventEmitter | undefined;
+const appends = (): EventEmitter => {
+  emitter ??= new EventEmitter().setMaxListeners(0);
+  return emitter;
+};
 
 /** The place that holds a feed's counter: the last place claimed. Items start at 1. */
 const COUNTER_SEQ = 0;
@@ -106,7 +110,7 @@ export class DynamoFeedStore implements FeedStore {
       items as unknown as Record<string, unknown>[],
       claimedAt + FEED_WRITE_WINDOW_MS,
     );
-    appends.emit(endpointId);
+    appends().emit(endpointId);
   }
 
   async read(endpointId: string, after: number, limit: number): Promise<StoredFeedItem[]> {
@@ -141,10 +145,10 @@ export class DynamoFeedStore implements FeedStore {
         done();
       };
       const timer = setTimeout(() => {
-        appends.off(endpointId, wake);
+        appends().off(endpointId, wake);
         done();
       }, ms);
-      appends.once(endpointId, wake);
+      appends().once(endpointId, wake);
     });
   }
 }
