@@ -3,21 +3,21 @@ import { BadRequestError, ConflictError } from '../../domain/errors';
 import { FEED_MAX_WAIT_SECONDS, readFeed } from '../../domain/feed';
 import { type HttpResult, json } from '../response';
 import type { ManagementDependencies } from './dependencies';
-import { cursorBinding, findEndpoint, type RouteEvent } from './shared';
+import { cursorBinding, findEndpoint, paging, type RouteEvent } from './shared';
 
 const DEFAULT_FEED_LIMIT = 100;
 
-function wholeNumber(
-  query: Record<string, string | undefined>,
-  field: string,
-  range: { min: number; max: number; fallback: number },
-): number {
-  const raw = query[field];
-  if (raw === undefined) return range.fallback;
+/** `waitSeconds`: 0 (the default) to {@link FEED_MAX_WAIT_SECONDS}. */
+function waitSecondsOf(query: Record<string, string | undefined>): number {
+  const raw = query.waitSeconds;
+  if (raw === undefined) return 0;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < range.min || value > range.max) {
-    throw new BadRequestError(`invalid ${field}`, [
-      { field, message: `must be a whole number from ${range.min} to ${range.max}` },
+  if (!/^\d+$/.test(raw) || value > FEED_MAX_WAIT_SECONDS) {
+    throw new BadRequestError('invalid waitSeconds', [
+      {
+        field: 'waitSeconds',
+        message: `must be a whole number from 0 to ${FEED_MAX_WAIT_SECONDS}`,
+      },
     ]);
   }
   return value;
@@ -38,16 +38,10 @@ export async function readEndpointFeed(
       `endpoint ${endpoint.id} is a push endpoint: its deliveries are POSTed to its URL`,
     );
   }
-  const query = event.queryStringParameters ?? {};
-  const limit = wholeNumber(query, 'limit', { min: 1, max: 100, fallback: DEFAULT_FEED_LIMIT });
-  const waitSeconds = wholeNumber(query, 'waitSeconds', {
-    min: 0,
-    max: FEED_MAX_WAIT_SECONDS,
-    fallback: 0,
-  });
   const binding = cursorBinding('feed', endpoint.id);
-  const position = await deps.cursors.open(query.cursor, binding);
-  const after = position === undefined ? 0 : Number(position);
+  const { limit, cursor } = await paging(deps, event, binding, DEFAULT_FEED_LIMIT);
+  const waitSeconds = waitSecondsOf(event.queryStringParameters ?? {});
+  const after = cursor === undefined ? 0 : Number(cursor);
   const read = await readFeed({ feeds: deps.feeds, now: deps.now }, endpoint, {
     after,
     limit,

@@ -73,17 +73,18 @@ export async function findEndpoint(
 }
 
 /**
- * `limit` (1–100, default 50) and `cursor` query parameters. The cursor must be one this API
- * signed for the same `binding` (route, tenant, filters); the storage position it carries is
- * returned.
+ * `limit` (1–100, default 50 unless the route says) and `cursor` query parameters. The cursor
+ * must be one this API signed for the same `binding` (route, tenant, filters); the storage
+ * position it carries is returned.
  */
 export async function paging(
   deps: Pick<ManagementDependencies, 'cursors'>,
   event: RouteEvent,
   binding: string,
+  defaultLimit = 50,
 ): Promise<{ limit: number; cursor?: string }> {
   const query = event.queryStringParameters ?? {};
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  const limit = query.limit === undefined ? defaultLimit : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new BadRequestError('invalid limit', [
       { field: 'limit', message: 'must be a whole number from 1 to 100' },
