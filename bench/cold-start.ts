@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { eventBus, operationsBus } from '#shared/bus';
 import { type FunctionName, functionEnv } from '#shared/functions';
-import { metricNames } from '#shared/metrics';
+import { DEFAULT_METRICS_NAMESPACE, metricNames } from '#shared/metrics';
 import { queues } from '#shared/queues';
 import { tables } from '#shared/tables';
 import { median, round } from './stats';
@@ -97,7 +97,7 @@ function dummyEnvironment(fn: FunctionName, awsEndpoint: string): Record<string,
     AWS_LAMBDA_FUNCTION_NAME: `hookline-${fn}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     POWERTOOLS_SERVICE_NAME: metricNames.service,
-    POWERTOOLS_METRICS_NAMESPACE: metricNames.namespace,
+    POWERTOOLS_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     [eventBus.envVar]: eventBus.defaultName,
     [operationsBus.envVar]: operationsBus.defaultName,

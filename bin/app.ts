@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * CDK app entry (`npx cdk synth`, `npx cdk deploy`). Settings come from `cdk.json` context or
- * `-c key=value`; anything missing falls back to the defaults in lambda/shared/settings.ts and lib/settings.ts.
+ * CDK app entry (`npx cdk synth`, `npx cdk deploy`, with `-c stage=<name>` for one of the
+ * stages of cdk.json). Settings come from the stage's block of `stages` in cdk.json, then
+ * `cdk.json` context or `-c key=value`; anything missing falls back to the defaults in
+ * lambda/shared/settings.ts and lib/settings.ts.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { HooklineStack } from '../lib/hookline-stack';
+import { addHooklineStack } from '../lib/app';
 import { SettingsError, settingsFromContext } from '../lib/settings';
 
 const app = new App();
@@ -20,11 +22,7 @@ try {
   process.exit(1);
 }
 
-new HooklineStack(app, 'Hookline', {
-  description: 'Hookline: webhook delivery (API, EventBridge ingress, SQS delivery pipeline)',
-  settings: resolved.settings,
-  ...resolved.deployment,
-});
+addHooklineStack(app, resolved);
 
 // Unacknowledged AWS Solutions findings fail the synth; acknowledgements live in the stack.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -3,7 +3,7 @@
  * Powertools defaults live here, so the functions cannot drift apart.
  */
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -15,7 +15,7 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '#shared/functions';
-import { metricNames } from '#shared/metrics';
+import { METRICS_NAMESPACE_ENV, metricNames } from '#shared/metrics';
 
 /** Repository root: handler entries and the lock file are resolved from here, not from cwd. */
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
@@ -79,6 +79,12 @@ export interface HooklineFunctionProps
    * @default 'hookline'
    */
   readonly serviceName?: string;
+  /**
+   * `POWERTOOLS_METRICS_NAMESPACE`: where the function's metrics go, and what the stack's
+   * alarms and dashboard read. One per stack, so stages side by side keep theirs apart.
+   * @default - the stack name
+   */
+  readonly metricsNamespace?: string;
   /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
   readonly logLevel?: PowertoolsLogLevel;
   /** Retention of the function's own log group. @default RetentionDays.ONE_MONTH */
@@ -96,7 +102,7 @@ export interface HooklineFunctionProps
 /** Function props a stack applies to all of its functions alike. */
 export type SharedFunctionProps = Pick<
   HooklineFunctionProps,
-  'logRetentionDays' | 'logRemovalPolicy' | 'logLevel' | 'tracing'
+  'logRetentionDays' | 'logRemovalPolicy' | 'logLevel' | 'tracing' | 'metricsNamespace'
 >;
 
 /** `NodejsFunction` with Hookline's defaults; see {@link HooklineFunctionProps}. */
@@ -105,6 +111,7 @@ export class HooklineFunction extends NodejsFunction {
     const {
       handlerName,
       serviceName,
+      metricsNamespace,
       logLevel,
       logRetentionDays,
       logRemovalPolicy,
@@ -154,7 +161,7 @@ export class HooklineFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: serviceName ?? metricNames.service,
-        POWERTOOLS_METRICS_NAMESPACE: metricNames.namespace,
+        [METRICS_NAMESPACE_ENV]: metricsNamespace ?? Stack.of(scope).stackName,
         POWERTOOLS_LOG_LEVEL: logLevel ?? 'INFO',
         ...environment,
       },

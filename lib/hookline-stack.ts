@@ -20,6 +20,7 @@ import {
   defaultDeploymentSettings,
   oldestMessageAgeAlarmDefault,
 } from './settings';
+import { defaultEventBusName } from './stages';
 
 /** The tables and queues a function is told the name or URL of. */
 export interface FunctionStorage {
@@ -124,7 +125,7 @@ export class HooklineStack extends Stack {
     });
     this.ingress = new Ingress(this, 'Ingress', {
       ingestFunction: this.api.ingestFunction,
-      eventBusName: props.eventBusName ?? defaultDeploymentSettings.eventBusName,
+      eventBusName: props.eventBusName ?? defaultEventBusName(this.stackName),
       // The dispatcher reports dead letters and endpoint health as `hookline.*` events.
       operationalPublishers: [this.pipeline.dispatcher],
     });

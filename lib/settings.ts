@@ -7,7 +7,6 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
-import { eventBus } from '#shared/bus';
 import {
   LAMBDA_MAX_TIMEOUT_SECONDS,
   SQS_MAX_DELAY_SECONDS,
@@ -27,6 +26,13 @@ import {
   SettingsError,
   settingSpecs,
 } from '#shared/settings';
+import {
+  BASE_STACK_NAME,
+  defaultEventBusName,
+  STAGE_CONTEXT_KEY,
+  STAGES_CONTEXT_KEY,
+  selectStage,
+} from './stages';
 
 /** Stack-level settings that are not runtime settings of the functions. */
 export interface DeploymentSettings {
@@ -37,7 +43,8 @@ export interface DeploymentSettings {
   readonly deletionProtection: boolean;
   /**
    * Name of the custom EventBridge bus producers publish to; Hookline's operational events go
-   * to `<eventBusName>-operations`. @default 'hookline'
+   * to `<eventBusName>-operations`. @default - the stack name in lower case: `hookline`,
+   * `hookline-prod` for the stage `prod`
    */
   readonly eventBusName: string;
   /** Retention of every function and access log group, in days. @default 30 */
@@ -108,9 +115,9 @@ type RequiredDeploymentSettings = Omit<
   'oldestMessageAgeAlarmSeconds' | 'alarmEmail'
 >;
 
-const deploymentSpecs: SettingSpecs<RequiredDeploymentSettings> = {
+const deploymentSpecsFor = (stackName: string): SettingSpecs<RequiredDeploymentSettings> => ({
   deletionProtection: { default: true, parse: booleanValue },
-  eventBusName: { default: eventBus.defaultName, parse: busName },
+  eventBusName: { default: defaultEventBusName(stackName), parse: busName },
   logRetentionDays: { default: RetentionDays.ONE_MONTH, parse: retention },
   failureRatioAlarmThreshold: { default: 0.5, parse: decimalBetween(0, 1) },
   deadLetterAlarmThreshold: { default: 1, parse: integerBetween(1, 1_000_000) },
@@ -118,7 +125,8 @@ const deploymentSpecs: SettingSpecs<RequiredDeploymentSettings> = {
     default: 5000,
     parse: integerBetween(1, LAMBDA_MAX_TIMEOUT_SECONDS * 1000),
   },
-};
+});
+const deploymentSpecs = deploymentSpecsFor(BASE_STACK_NAME);
 
 /**
  * Context keys without a default: the alarm age follows the delivery timeout unless set, and
@@ -137,16 +145,23 @@ const optionalSpecs: SettingSpecs<
 export const defaultDeploymentSettings: DeploymentSettings = defaultsOf(deploymentSpecs);
 
 export interface ResolvedSettings {
+  /** `undefined` for the unstaged stack. */
+  readonly stage: string | undefined;
+  /** `Hookline`, or `Hookline-<stage>`. */
+  readonly stackName: string;
   readonly settings: HooklineSettings;
   readonly deployment: DeploymentSettings;
 }
 
-/** Every context key the app reads, runtime settings first. */
-export const contextKeys = [
+/** Every setting, runtime settings first: what context and a stage's block may set. */
+export const settingKeys = [
   ...Object.keys(settingSpecs),
   ...Object.keys(deploymentSpecs),
   ...Object.keys(optionalSpecs),
 ] as readonly string[];
+
+/** Every context key the app reads: the settings, the stage and the stages' blocks. */
+export const contextKeys = [...settingKeys, STAGE_CONTEXT_KEY, STAGES_CONTEXT_KEY] as const;
 
 /** Reads settings from a construct's context; throws {@link SettingsError} on bad values. */
 export function settingsFromContext(scope: IConstruct): ResolvedSettings {
@@ -154,14 +169,22 @@ export function settingsFromContext(scope: IConstruct): ResolvedSettings {
 }
 
 /**
- * Reads settings through `lookup`, falling back to the defaults for keys that are absent.
- * Accepts the strings that `cdk -c key=value` produces (`"5"`, `"false"`, `"1m,5m"`).
+ * Reads the stage and its settings through `context`, falling back to the defaults for keys
+ * that are absent. Accepts the strings that `cdk -c key=value` produces (`"5"`, `"false"`,
+ * `"1m,5m"`).
  */
-export function resolveSettings(lookup: (key: string) => unknown): ResolvedSettings {
-  const runtime = readSpecs(settingSpecs, lookup);
-  const stack = readSpecs(deploymentSpecs, lookup);
-  const optional = readSpecs(optionalSpecs, lookup);
-  const problems = [...runtime.problems, ...stack.problems, ...optional.problems];
+export function resolveSettings(context: (key: string) => unknown): ResolvedSettings {
+  const {
+    stage,
+    stackName,
+    lookup,
+    label,
+    problems: stageProblems,
+  } = selectStage(context, settingKeys);
+  const runtime = readSpecs(settingSpecs, lookup, { label });
+  const stack = readSpecs(deploymentSpecsFor(stackName), lookup, { label });
+  const optional = readSpecs(optionalSpecs, lookup, { label });
+  const problems = [...stageProblems, ...runtime.problems, ...stack.problems, ...optional.problems];
   const settings = runtime.values;
   const deployment: DeploymentSettings = {
     ...stack.values,
@@ -172,12 +195,12 @@ export function resolveSettings(lookup: (key: string) => unknown): ResolvedSetti
   // Cross-checks only make sense once every single value is readable.
   if (problems.length === 0) {
     problems.push(
-      ...consistencyProblems(settings),
-      ...alarmProblems(settings, deployment, optional.values),
+      ...consistencyProblems(settings, label),
+      ...alarmProblems(settings, deployment, optional.values, label),
     );
   }
   if (problems.length > 0) throw new SettingsError(problems);
-  return { settings, deployment };
+  return { stage, stackName, settings, deployment };
 }
 
 /**
@@ -203,6 +226,7 @@ function alarmProblems(
   settings: HooklineSettings,
   deployment: DeploymentSettings,
   given: Pick<DeploymentSettings, 'oldestMessageAgeAlarmSeconds'>,
+  label: (key: string) => string,
 ): string[] {
   const problems: string[] = [];
   // Below one hop, every delivery that is merely waiting would keep the alarm on.
@@ -210,13 +234,13 @@ function alarmProblems(
   const { oldestMessageAgeAlarmSeconds } = given;
   if (oldestMessageAgeAlarmSeconds !== undefined && oldestMessageAgeAlarmSeconds < regular) {
     problems.push(
-      `oldestMessageAgeAlarmSeconds: ${oldestMessageAgeAlarmSeconds} is below the ${regular} s a message regularly spends in a delivery queue (a 15-minute delay and its attempt); the alarm would fire for every waiting delivery`,
+      `${label('oldestMessageAgeAlarmSeconds')}: ${oldestMessageAgeAlarmSeconds} is below the ${regular} s a message regularly spends in a delivery queue (a 15-minute delay and its attempt); the alarm would fire for every waiting delivery`,
     );
   }
   // An attempt is cut off at the delivery timeout, so its latency never gets above it.
   if (deployment.latencyAlarmThresholdMs >= settings.deliveryTimeoutSeconds * 1000) {
     problems.push(
-      `latencyAlarmThresholdMs: ${deployment.latencyAlarmThresholdMs} is not below the delivery timeout (${settings.deliveryTimeoutSeconds} s); the latency alarm could never fire`,
+      `${label('latencyAlarmThresholdMs')}: ${deployment.latencyAlarmThresholdMs} is not below the delivery timeout (${settings.deliveryTimeoutSeconds} s); the latency alarm could never fire`,
     );
   }
   return problems;

@@ -3,8 +3,18 @@
  * Powertools adds the `service` dimension to every metric, so per-endpoint metrics carry
  * {service, EndpointId}.
  */
+
+/**
+ * The variable that names a function's metrics namespace. A stack sets it to its own name, so
+ * two stacks in one account and region (staging and prod) never mix their metrics, and each
+ * stack's alarms and dashboard see only its own endpoints.
+ */
+export const METRICS_NAMESPACE_ENV = 'POWERTOOLS_METRICS_NAMESPACE';
+
+/** The namespace when none is set: local mode's, and the unstaged stack `Hookline`'s. */
+export const DEFAULT_METRICS_NAMESPACE = 'Hookline';
+
 export const metricNames = {
-  namespace: 'Hookline',
   service: 'hookline',
   endpointDimension: 'EndpointId',
   eventTypeDimension: 'EventType',

@@ -16,19 +16,15 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { metricNames } from '#shared/metrics';
-import {
-  type InsightsStat,
-  overallQuery,
-  percent,
-  perEndpointQuery,
-  perEventTypeQuery,
-} from './metric-queries';
+import { type InsightsStat, type MetricQueries, percent } from './metric-queries';
 import type { MonitoringThresholds } from './monitoring';
 
 /** What the dashboard shows: the stack's queues, functions and alarms. */
 export interface DashboardContent {
   /** Heads the dashboard: the stack name. */
   readonly title: string;
+  /** The stack's own metrics: every graph of Hookline's metrics reads only its namespace. */
+  readonly queries: MetricQueries;
   readonly thresholds: MonitoringThresholds;
   /** The queues the dispatcher drains, by short name: the delivery queue and its slow lane. */
   readonly deliveryQueues: Readonly<Record<string, IQueue>>;
@@ -40,14 +36,14 @@ export interface DashboardContent {
 }
 
 /** Small builders of the widgets the rows share, all on the dashboard's period. */
-function widgets(period: Duration) {
+function widgets({ period, queries }: Pick<DashboardContent, 'period' | 'queries'>) {
   // An empty label keeps CloudWatch's own: the EndpointId or EventType of each series.
   const query = (expression: string, label = '') =>
     new MathExpression({ expression, label, period });
   const graph = (title: string, left: IMetric[], extra: Partial<GraphWidgetProps> = {}) =>
     new GraphWidget({ title, left, width: 8, height: 6, period, ...extra });
   const topEndpoints = (title: string, stat: InsightsStat, metric: string) =>
-    graph(title, [query(perEndpointQuery(stat, metric, 10))], {
+    graph(title, [query(queries.perEndpoint(stat, metric, 10))], {
       legendPosition: LegendPosition.RIGHT,
     });
   const sqsMax = { statistic: Stats.MAXIMUM, period };
@@ -55,7 +51,8 @@ function widgets(period: Duration) {
 }
 
 function headerRows(content: DashboardContent): IWidget[][] {
-  const { namespace, endpointDimension } = metricNames;
+  const { endpointDimension } = metricNames;
+  const { namespace } = content.queries;
   return [
     [
       new TextWidget({
@@ -70,12 +67,12 @@ function headerRows(content: DashboardContent): IWidget[][] {
 
 /** Attempts, success ratio and latency over every endpoint. */
 function deliveryRow(content: DashboardContent): IWidget[] {
-  const { thresholds, period } = content;
-  const { query, graph } = widgets(period);
+  const { thresholds, period, queries } = content;
+  const { query, graph } = widgets(content);
   const { failures, attempts, successes } = metricNames;
   const latency = (statistic: string) =>
     new Metric({
-      namespace: metricNames.namespace,
+      namespace: queries.namespace,
       metricName: metricNames.latency,
       // The copy without EndpointId: percentiles over every attempt of every endpoint.
       dimensionsMap: { service: metricNames.service },
@@ -87,7 +84,7 @@ function deliveryRow(content: DashboardContent): IWidget[] {
     expression: '100 * (1 - failureRatio)',
     usingMetrics: {
       failureRatio: new MathExpression({
-        expression: overallQuery('AVG', failures),
+        expression: content.queries.overall('AVG', failures),
         period,
         visible: false,
       }),
@@ -97,9 +94,9 @@ function deliveryRow(content: DashboardContent): IWidget[] {
   });
   return [
     graph('Delivery attempts (all endpoints, per 5 min)', [
-      query(overallQuery('SUM', attempts), 'Attempts'),
-      query(overallQuery('SUM', successes), 'Successes'),
-      query(overallQuery('SUM', failures), 'Failures'),
+      query(content.queries.overall('SUM', attempts), 'Attempts'),
+      query(content.queries.overall('SUM', successes), 'Successes'),
+      query(content.queries.overall('SUM', failures), 'Failures'),
     ]),
     graph('Success ratio (all endpoints, %)', [successRatio], {
       leftYAxis: { min: 0, max: 100, showUnits: false },
@@ -114,12 +111,12 @@ function deliveryRow(content: DashboardContent): IWidget[] {
 }
 
 function deadLetterRow(content: DashboardContent): IWidget[] {
-  const { query, graph, sqsMax } = widgets(content.period);
+  const { query, graph, sqsMax } = widgets(content);
   return [
     graph('Dead-lettered deliveries (all endpoints)', [
-      query(overallQuery('SUM', metricNames.deadLettered), 'Dead-lettered'),
+      query(content.queries.overall('SUM', metricNames.deadLettered), 'Dead-lettered'),
     ]),
-    graph('Events published by type (top 20)', [query(perEventTypeQuery(20))], {
+    graph('Events published by type (top 20)', [query(content.queries.perEventType(20))], {
       legendPosition: LegendPosition.RIGHT,
     }),
     graph('Dead-letter queues: messages', [
@@ -131,7 +128,7 @@ function deadLetterRow(content: DashboardContent): IWidget[] {
 }
 
 function topEndpointsRow(content: DashboardContent): IWidget[] {
-  const { topEndpoints } = widgets(content.period);
+  const { topEndpoints } = widgets(content);
   return [
     topEndpoints('Top 10 endpoints by attempts', 'SUM', metricNames.attempts),
     topEndpoints('Top 10 endpoints by failed attempts', 'SUM', metricNames.failures),
@@ -142,7 +139,7 @@ function topEndpointsRow(content: DashboardContent): IWidget[] {
 /** Both delivery lanes: what is ready, in flight and waiting out a delay, and the oldest. */
 function deliveryQueueRow(content: DashboardContent): IWidget[] {
   const { deliveryQueues, thresholds } = content;
-  const { graph, topEndpoints, sqsMax } = widgets(content.period);
+  const { graph, topEndpoints, sqsMax } = widgets(content);
   const lanes = Object.entries(deliveryQueues);
   return [
     topEndpoints('Top 10 endpoints by dead letters', 'SUM', metricNames.deadLettered),
@@ -171,7 +168,7 @@ function deliveryQueueRow(content: DashboardContent): IWidget[] {
 }
 
 function functionRow(content: DashboardContent): IWidget[] {
-  const { graph } = widgets(content.period);
+  const { graph } = widgets(content);
   const each = (metric: (fn: IFunction, name: string) => IMetric) =>
     Object.entries(content.functions).map(([name, fn]) => metric(fn, name));
   const sum = (label: string) => ({ statistic: Stats.SUM, period: content.period, label });

@@ -23,8 +23,8 @@ import { dashboardRows } from './dashboard';
 import {
   type InsightsStat,
   MAX_ALARM_CONTRIBUTORS,
+  MetricQueries,
   percent,
-  perEndpointQuery,
 } from './metric-queries';
 
 export interface MonitoringThresholds {
@@ -60,6 +60,11 @@ export interface DeliveryQueueAlarms {
 
 export interface MonitoringProps {
   readonly thresholds: MonitoringThresholds;
+  /**
+   * The namespace the stack's functions write their metrics to; the per-endpoint alarms and
+   * the dashboard read only this one. @default - the stack name
+   */
+  readonly metricsNamespace?: string;
   /**
    * The queues the dispatcher drains (the delivery queue and its slow lane) by a short name
    * (`delivery`, `delivery-slow`): their depth, in-flight count and oldest message.
@@ -116,9 +121,12 @@ export class Monitoring extends Construct {
   readonly deliveryQueueAlarms: Readonly<Record<string, DeliveryQueueAlarms>>;
   readonly functionAlarms: Readonly<Record<FunctionName, FunctionAlarms>>;
   readonly dashboard: Dashboard;
+  /** The Metrics Insights queries over the stack's own namespace. */
+  readonly queries: MetricQueries;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    this.queries = new MetricQueries(props.metricsNamespace ?? Stack.of(this).stackName);
     this.topicKey = this.alarmTopicKey(props.keyRemovalPolicy ?? RemovalPolicy.RETAIN);
     this.topic = this.alarmTopic(this.topicKey);
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
@@ -134,6 +142,7 @@ export class Monitoring extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: dashboardRows({
         title: Stack.of(this).stackName,
+        queries: this.queries,
         thresholds,
         deliveryQueues: Object.fromEntries(
           Object.entries(props.deliveryQueues).map(([name, { queue }]) => [name, queue]),
@@ -207,7 +216,11 @@ export class Monitoring extends Construct {
       metrics: [
         {
           id: 'q1',
-          expression: perEndpointQuery(definition.stat, definition.metric, MAX_ALARM_CONTRIBUTORS),
+          expression: this.queries.perEndpoint(
+            definition.stat,
+            definition.metric,
+            MAX_ALARM_CONTRIBUTORS,
+          ),
           period: PERIOD.toSeconds(),
           returnData: true,
         },

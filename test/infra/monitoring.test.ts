@@ -152,7 +152,6 @@ describe('alarms', () => {
     it('query the dimensions the functions write, one series per endpoint', () => {
       // Powertools adds `service` to the endpoint dimension; SCHEMA must name both, exactly.
       expect(metricNames).toMatchObject({
-        namespace: 'Hookline',
         service: 'hookline',
         endpointDimension: 'EndpointId',
       });
@@ -504,7 +503,7 @@ describe('function environment', () => {
   it('names the metrics namespace and service, and the auto-disable time, for every function', () => {
     for (const fn of t.stack.functions) {
       expect(t.environment(fn)).toMatchObject({
-        POWERTOOLS_METRICS_NAMESPACE: metricNames.namespace,
+        POWERTOOLS_METRICS_NAMESPACE: 'Hookline',
         POWERTOOLS_SERVICE_NAME: metricNames.service,
         AUTO_DISABLE_AFTER_SECONDS: '432000',
       });

@@ -37,6 +37,8 @@ describe('cdk.json', () => {
 describe('resolveSettings', () => {
   it('falls back to the defaults when the context is empty', () => {
     expect(read({})).toEqual({
+      stage: undefined,
+      stackName: 'Hookline',
       settings: defaultSettings,
       deployment: { ...defaultDeploymentSettings, oldestMessageAgeAlarmSeconds: 1350 },
     });

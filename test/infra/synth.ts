@@ -8,7 +8,8 @@ import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { HooklineSettings } from '#shared/settings';
-import { HooklineStack } from '../../lib/hookline-stack';
+import { addHooklineStack } from '../../lib/app';
+import type { HooklineStack } from '../../lib/hookline-stack';
 import { type DeploymentSettings, settingsFromContext } from '../../lib/settings';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -37,8 +38,9 @@ export function buildStack(context: Record<string, unknown> = {}): Synthesized {
   const app = new App({
     context: { ...cdkJsonContext, ...context, 'aws:cdk:bundling-stacks': [] },
   });
-  const { settings, deployment } = settingsFromContext(app);
-  const stack = new HooklineStack(app, 'Hookline', { settings, ...deployment });
+  const resolved = settingsFromContext(app);
+  const { settings, deployment } = resolved;
+  const stack = addHooklineStack(app, resolved);
   return { app, stack, settings, deployment };
 }
 

@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { metricNames } from '#shared/metrics';
+import { DEFAULT_METRICS_NAMESPACE, metricNames } from '#shared/metrics';
 import { BatchDeliveryObserver } from '../../lambda/adapters/observability/delivery-observer';
 import type { DeliveryMessage, OperationalEvents } from '../../lambda/domain/ports';
 
@@ -33,7 +33,7 @@ function powertoolsLine(
   values: [name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number][],
 ) {
   const metrics = new Metrics({
-    namespace: metricNames.namespace,
+    namespace: DEFAULT_METRICS_NAMESPACE,
     serviceName: metricNames.service,
   });
   if (dimension) metrics.addDimension(metricNames.endpointDimension, dimension);
@@ -109,5 +109,40 @@ describe('the dispatcher writes its EMF lines as Powertools did', () => {
       Array.from({ length: 150 }, (_, i) => i),
     );
     expect(written.filter((d) => d.EndpointId === undefined)).toHaveLength(2);
+  });
+});
+
+describe("the dispatcher's metrics namespace", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it("is the one the stack names in the environment, so stages' metrics stay apart", async () => {
+    // Prepare: a fresh module, as a Lambda instance of the staging stack loads it.
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Hookline-staging');
+    vi.resetModules();
+    const fresh = await import('../../lambda/adapters/observability/delivery-observer');
+    const observer = new fresh.BatchDeliveryObserver(events);
+    observer.attempted('ep_a', { ok: true, latencyMs: 12 });
+
+    // Act
+    const written = emfWrittenBy(() => observer.flush());
+
+    // Assess
+    const namespaces = written.map(
+      (d) =>
+        (d._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]?.Namespace,
+    );
+    expect(namespaces).toEqual(['Hookline-staging', 'Hookline-staging']);
+  });
+
+  it('is Hookline when none is set, as in local mode', () => {
+    const written = emfWrittenBy(() => {
+      const observer = new BatchDeliveryObserver(events);
+      observer.attempted('ep_a', { ok: true, latencyMs: 12 });
+      observer.flush();
+    });
+    expect(JSON.stringify(written)).toContain(`"Namespace":"${DEFAULT_METRICS_NAMESPACE}"`);
   });
 });

@@ -9,10 +9,10 @@ import type {
   OperationalEvents,
 } from '../../domain/ports';
 import { logger } from '../logger';
-import { writeEmf } from './emf';
+import { metricsNamespace, writeEmf } from './emf';
 
 const newMetrics = () =>
-  new Metrics({ namespace: metricNames.namespace, serviceName: metricNames.service });
+  new Metrics({ namespace: metricsNamespace(), serviceName: metricNames.service });
 
 /**
  * Collects one dispatcher invocation's metrics and writes them as EMF when flushed: one line

@@ -1,6 +1,10 @@
 import { Console } from 'node:console';
 import { Metrics, type MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metricNames } from '#shared/metrics';
+import { DEFAULT_METRICS_NAMESPACE, METRICS_NAMESPACE_ENV, metricNames } from '#shared/metrics';
+
+/** The namespace this function writes to: its stack's, given by the stack in the environment. */
+export const metricsNamespace = (): string =>
+  process.env[METRICS_NAMESPACE_ENV] || DEFAULT_METRICS_NAMESPACE;
 
 /** EMF takes at most 100 values of one metric per document. */
 const MAX_VALUES_PER_METRIC = 100;
@@ -19,11 +23,14 @@ class MetricsSwitch extends Metrics {
   }
 }
 
-let output: { readonly disabled: boolean; readonly console: Console } | undefined;
+let output:
+  | { readonly namespace: string; readonly disabled: boolean; readonly console: Console }
+  | undefined;
 const emfOutput = () => {
   output ??= {
+    namespace: metricsNamespace(),
     disabled: new MetricsSwitch({
-      namespace: metricNames.namespace,
+      namespace: metricsNamespace(),
       serviceName: metricNames.service,
     }).off,
     console: new Console({ stdout: process.stdout, stderr: process.stderr, colorMode: false }),
@@ -42,7 +49,7 @@ export function writeEmf(
   dimensions: Readonly<Record<string, string>>,
   series: readonly MetricSeries[],
 ): void {
-  const { disabled, console } = emfOutput();
+  const { namespace, disabled, console } = emfOutput();
   if (disabled) return;
   const present = series.filter((s) => s.values.length > 0);
   const longest = Math.max(0, ...present.map((s) => s.values.length));
@@ -58,7 +65,7 @@ export function writeEmf(
         Timestamp: Date.now(),
         CloudWatchMetrics: [
           {
-            Namespace: metricNames.namespace,
+            Namespace: namespace,
             Dimensions: [['service', ...Object.keys(dimensions)]],
             Metrics: part.map((s) => ({ Name: s.name, Unit: s.unit })),
           },
