@@ -1,103 +1,167 @@
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, StackTemplate } from './synth';
+import { Storage } from '../../lib/constructs/storage';
+import {
+  constructPaths,
+  type PinnedResource,
+  readPinList,
+  STATEFUL_TYPES,
+  statefulDrift,
+} from './stateful-resources';
+import { buildStack, type CfnResource, StackTemplate, type Synthesized } from './synth';
 
 /**
- * Logical ids of the resources that hold records or that users point at, taken from the
- * template as deployed before the restructuring of issue 8. CloudFormation replaces a
- * resource whose logical id changes: a table or queue would come back empty, the bus, secret
+ * lib/stateful-resources.json lists every table, queue, bus, key, secret, topic, log group and
+ * the API of the stack as deployed. CloudFormation replaces a resource whose logical id, type
+ * or an immutable property changes: a table or queue would come back empty, the bus, secret
  * and topic with new ARNs, the API with a new URL. Moving a construct changes its id, so a
- * move must keep the id (e.g. `overrideLogicalId`) or be announced in the upgrade notes.
+ * move must keep the id (`overrideLogicalId`) or be announced in CHANGELOG.md.
  */
-const DEPLOYED: Readonly<Record<string, string>> = {
-  StorageEventsTable624F63BE: 'AWS::DynamoDB::Table',
-  StorageEndpointsTableDE5E748F: 'AWS::DynamoDB::Table',
-  StorageDeliveriesTable581A0033: 'AWS::DynamoDB::Table',
-  StorageAttemptsTable4BCCC2B1: 'AWS::DynamoDB::Table',
-  StorageIdempotencyTable5D6E4193: 'AWS::DynamoDB::Table',
-  StorageEndpointStateTable1B37B004: 'AWS::DynamoDB::Table',
-  StorageJobsTable47C44CDA: 'AWS::DynamoDB::Table',
-  StorageApiKeysTable3015C3B2: 'AWS::DynamoDB::Table',
-  DeliveryPipelineDeliveryQueue7705159B: 'AWS::SQS::Queue',
-  DeliveryPipelineDeadLetterQueue2329E637: 'AWS::SQS::Queue',
-  ReplayJobsQueue2E884AEB: 'AWS::SQS::Queue',
-  ReplayJobsDeadLetterQueue57A876AD: 'AWS::SQS::Queue',
-  IngressIngestDlq10F88023: 'AWS::SQS::Queue',
-  IngressEventBus2CF2DB68: 'AWS::Events::EventBus',
-  AuthBootstrapAdminKeyD7CE6400: 'AWS::SecretsManager::Secret',
-  MonitoringAlarmTopicKeyFFA45DC9: 'AWS::KMS::Key',
-  MonitoringAlarmTopicAF62D4F1: 'AWS::SNS::Topic',
-  ApiHttpApi4C294DC0: 'AWS::ApiGatewayV2::Api',
-  ApiDefaultStage189A7074: 'AWS::ApiGatewayV2::Stage',
-  ApiAccessLogs50B185DB: 'AWS::Logs::LogGroup',
-  ApiIngestLogGroupFC281630: 'AWS::Logs::LogGroup',
-  ApiManagementLogGroup31633D10: 'AWS::Logs::LogGroup',
-  DeliveryPipelineDispatcherLogGroup0EEE654B: 'AWS::Logs::LogGroup',
-  ReplayReplayLogGroup3532A6FC: 'AWS::Logs::LogGroup',
-  AuthAuthorizerLogGroup6F66B229: 'AWS::Logs::LogGroup',
-};
+const pinned = readPinList().resources;
 
-/**
- * Stateful resources added since (issue 9), pinned from their first deploy on: the key that
- * seals every endpoint secret (a new key could not decrypt them), the cursor signing secret,
- * the operations bus users put rules on, and the keys function's log group.
- */
-const ADDED: Readonly<Record<string, string>> = {
-  StorageEndpointSecretsKey5EE44B00: 'AWS::KMS::Key',
-  ApiCursorSecretC1B03EE8: 'AWS::SecretsManager::Secret',
-  IngressOperationsBus4B04CC2E: 'AWS::Events::EventBus',
-  ApiKeysLogGroupAE36368A: 'AWS::Logs::LogGroup',
-};
+const driftOf = (built: Synthesized, pins: Readonly<Record<string, PinnedResource>> = pinned) =>
+  statefulDrift(new StackTemplate(built).resources, constructPaths(built.stack), pins);
 
-/**
- * The slow lane of the delivery queue (deliveries to slow or hanging endpoints), pinned from
- * its first deploy on: a new id would drop the deliveries waiting in it.
- */
-const SLOW_LANE: Readonly<Record<string, string>> = {
-  DeliveryPipelineSlowDeliveryQueue5BB493CB: 'AWS::SQS::Queue',
-};
-
-/** Polling endpoints' feeds (0.6), pinned from their first deploy on. */
-const FEEDS: Readonly<Record<string, string>> = {
-  StorageFeedsTableB7AA75EF: 'AWS::DynamoDB::Table',
-};
-
-const PINNED: Readonly<Record<string, string>> = {
-  ...DEPLOYED,
-  ...ADDED,
-  ...SLOW_LANE,
-  ...FEEDS,
-};
-const STATEFUL_TYPES = new Set(Object.values(PINNED));
-
-let template: StackTemplate;
-
-beforeAll(() => {
-  template = new StackTemplate(buildStack());
-}, 60_000);
+const cfn = <T extends CfnElement>(construct: Construct): T => construct.node.defaultChild as T;
 
 describe('a deployed stack updates in place', () => {
-  it.each(Object.entries(DEPLOYED))('keeps %s (%s)', (logicalId, type) => {
-    expect(template.resources[logicalId]?.Type).toBe(type);
+  let template: StackTemplate;
+  let built: Synthesized;
+
+  beforeAll(() => {
+    built = buildStack();
+    template = new StackTemplate(built);
+  }, 60_000);
+
+  it('keeps every pinned resource, its type and the properties only a replacement changes', () => {
+    expect(statefulDrift(template.resources, constructPaths(built.stack), pinned)).toEqual([]);
   });
 
-  it.each(Object.entries(ADDED))('keeps %s (%s), added by issue 9', (logicalId, type) => {
-    expect(template.resources[logicalId]?.Type).toBe(type);
+  it('pins the tables, queues, buses, keys, secrets, topic, log groups and API', () => {
+    const countOf = (type: string) => Object.values(pinned).filter((p) => p.type === type).length;
+    expect(countOf('AWS::DynamoDB::Table')).toBe(9);
+    expect(countOf('AWS::SQS::Queue')).toBe(6);
+    expect(countOf('AWS::Events::EventBus')).toBe(2);
+    expect(countOf('AWS::KMS::Key')).toBe(2);
+    expect(countOf('AWS::SecretsManager::Secret')).toBe(2);
+    expect(countOf('AWS::SNS::Topic')).toBe(1);
+    expect(Object.keys(pinned)).toHaveLength(31);
   });
 
-  it.each(Object.entries(SLOW_LANE))('keeps %s (%s), the slow lane', (logicalId, type) => {
-    expect(template.resources[logicalId]?.Type).toBe(type);
+  it('has the same pinned resources in a staged stack, only its bus names derived from it', () => {
+    // Prepare: the pins with the buses named after the staging stack.
+    const stagedPins = Object.fromEntries(
+      Object.entries(pinned).map(([id, pin]) => {
+        const name = pin.immutable.Name;
+        if (pin.type !== 'AWS::Events::EventBus' || typeof name !== 'string') return [id, pin];
+        return [
+          id,
+          {
+            ...pin,
+            immutable: { ...pin.immutable, Name: name.replace(/^hookline/, 'hookline-staging') },
+          },
+        ];
+      }),
+    );
+
+    // Act
+    const drift = driftOf(buildStack({ stage: 'staging' }), stagedPins);
+
+    // Assess
+    expect(drift).toEqual([]);
+  }, 60_000);
+});
+
+describe('the pin test fails', () => {
+  it('when a stateful construct is moved to another scope, naming where it went', () => {
+    // Prepare: the storage construct as a refactor might group it, under a new `Data` scope.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Hookline');
+    new Storage(new Construct(stack, 'Data'), 'Storage');
+    const storagePins = Object.fromEntries(
+      Object.entries(pinned).filter(([, pin]) => pin.path.startsWith('Storage/')),
+    );
+    const resources = new StackTemplate({ app, stack } as unknown as Synthesized).resources;
+
+    // Act
+    const drift = statefulDrift(resources, constructPaths(stack), storagePins);
+
+    // Assess: every table and the key is reported, each with where it went.
+    expect(drift).toHaveLength(Object.keys(storagePins).length);
+    expect(drift).toContainEqual(
+      expect.stringMatching(
+        /^StorageEventsTable624F63BE \(AWS::DynamoDB::Table, Storage\/EventsTable\) moved to Data\/Storage\/EventsTable as DataStorageEventsTable\w+: CloudFormation would replace it, empty; keep the id with overrideLogicalId\('StorageEventsTable624F63BE'\)$/,
+      ),
+    );
   });
 
-  it('pins the 25 deployed resources, the 4 added by issue 9 and the slow lane', () => {
-    expect(Object.keys(DEPLOYED)).toHaveLength(25);
-    expect(Object.keys(ADDED)).toHaveLength(4);
-    expect(Object.keys(SLOW_LANE)).toHaveLength(1);
+  it('and not when the same construct stays where it was', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Hookline');
+    new Storage(stack, 'Storage');
+    const storagePins = Object.fromEntries(
+      Object.entries(pinned).filter(([, pin]) => pin.path.startsWith('Storage/')),
+    );
+    const resources = new StackTemplate({ app, stack } as unknown as Synthesized).resources;
+    expect(statefulDrift(resources, constructPaths(stack), storagePins)).toEqual([]);
   });
 
-  it('lists every stateful resource of the template, so a new one is guarded from the start', () => {
-    const stateful = Object.entries(template.resources)
-      .filter(([, resource]) => STATEFUL_TYPES.has(resource.Type))
-      .map(([logicalId]) => logicalId);
-    expect(stateful.sort()).toEqual(Object.keys(PINNED).sort());
+  it("when a table's key schema changes, which CloudFormation does by replacement", () => {
+    // Prepare
+    const built = buildStack();
+    cfn<CfnTable>(built.stack.storage.tables.events).addPropertyOverride('KeySchema', [
+      { AttributeName: 'tenant', KeyType: 'HASH' },
+      { AttributeName: 'id', KeyType: 'RANGE' },
+    ]);
+
+    // Act
+    const drift = driftOf(built);
+
+    // Assess
+    expect(drift).toEqual([
+      expect.stringMatching(
+        /^StorageEventsTable624F63BE \(Storage\/EventsTable\): KeySchema changed from .* to .*: CloudFormation replaces a AWS::DynamoDB::Table for that, and the new one starts empty$/,
+      ),
+      expect.stringMatching(
+        /^StorageEventsTable624F63BE \(Storage\/EventsTable\): KeyAttributes changed/,
+      ),
+    ]);
+  }, 60_000);
+
+  it('when a queue becomes FIFO', () => {
+    const built = buildStack();
+    cfn<CfnQueue>(built.stack.ingress.deadLetterQueue as Queue).addPropertyOverride(
+      'FifoQueue',
+      true,
+    );
+    expect(driftOf(built)).toEqual([
+      'IngressIngestDlq10F88023 (Ingress/IngestDlq): FifoQueue changed from null to true: CloudFormation replaces a AWS::SQS::Queue for that, and the new one starts empty',
+    ]);
+  }, 60_000);
+
+  it('when a stateful resource is new, printing the entry to add', () => {
+    // Prepare
+    const built = buildStack();
+    new Queue(built.stack, 'ArchiveQueue', { enforceSSL: true });
+
+    // Act
+    const drift = driftOf(built);
+
+    // Assess
+    expect(drift).toHaveLength(1);
+    expect(drift[0]).toMatch(
+      /^ArchiveQueue\w+ \(AWS::SQS::Queue, ArchiveQueue\) is stateful and not pinned: add to lib\/stateful-resources\.json \{"ArchiveQueue\w+":\{"type":"AWS::SQS::Queue","since":"NEXT","path":"ArchiveQueue","immutable":\{"QueueName":null,"FifoQueue":null\}\}\}$/,
+    );
+  }, 60_000);
+
+  it('covers only types that hold records or that users point at', () => {
+    const types = new Set(Object.values(pinned).map((pin) => pin.type));
+    expect(types).toEqual(STATEFUL_TYPES);
+    const resources: Record<string, CfnResource> = {};
+    expect(statefulDrift(resources, new Map(), {})).toEqual([]);
   });
 });
