@@ -14,6 +14,14 @@ export const BASE_STACK_NAME = 'Hookline';
 /** Context keys: the chosen stage, and the per-stage blocks of settings. */
 export const STAGE_CONTEXT_KEY = 'stage';
 export const STAGES_CONTEXT_KEY = 'stages';
+/**
+ * A stage's block may name its stack, so a stack deployed before stages (`Hookline`) can
+ * become a stage without being replaced: `"prod": {"stackName": "Hookline"}`.
+ */
+export const STACK_NAME_KEY = 'stackName';
+
+/** CloudFormation's rule for stack names. */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 /**
  * Lower case, so the bus name derived from it is the stack name in lower case; short, so
@@ -63,22 +71,52 @@ export function selectStage(
     } else if (!isRecord(block)) {
       problems.push(`${STAGES_CONTEXT_KEY}.${name}: must be an object of settings`);
     } else {
-      for (const key of Object.keys(block).filter((k) => !settingKeys.includes(k))) {
+      const unknown = Object.keys(block).filter(
+        (k) => k !== STACK_NAME_KEY && !settingKeys.includes(k),
+      );
+      for (const key of unknown) {
         problems.push(`${STAGES_CONTEXT_KEY}.${name}.${key}: not a Hookline setting`);
       }
     }
   }
+  problems.push(...stackNameProblems(stages));
 
   const stage = chosenStage(context(STAGE_CONTEXT_KEY), Object.keys(stages), problems);
   const block = stage !== undefined && isRecord(stages[stage]) ? stages[stage] : {};
   const fromBlock = (key: string) => Object.hasOwn(block, key);
+  const named = block[STACK_NAME_KEY];
   return {
     stage,
-    stackName: stackNameOf(stage),
+    stackName: typeof named === 'string' && STACK_NAME.test(named) ? named : stackNameOf(stage),
     lookup: (key) => (fromBlock(key) ? block[key] : context(key)),
     label: (key) => (fromBlock(key) ? `${STAGES_CONTEXT_KEY}.${stage}.${key}` : key),
     problems,
   };
+}
+
+/** The stack name each block gives must be valid and be no other stage's. */
+function stackNameProblems(stages: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  for (const [name, block] of Object.entries(stages)) {
+    if (!isRecord(block) || !STAGE_NAME.test(name)) continue;
+    const given = block[STACK_NAME_KEY];
+    if (given !== undefined && (typeof given !== 'string' || !STACK_NAME.test(given))) {
+      problems.push(
+        `${STAGES_CONTEXT_KEY}.${name}.${STACK_NAME_KEY}: must be 1-128 characters of A-Z a-z 0-9 -, starting with a letter (got ${JSON.stringify(given)})`,
+      );
+      continue;
+    }
+    const stackName = typeof given === 'string' ? given : stackNameOf(name);
+    const other = owners.get(stackName);
+    if (other !== undefined) {
+      problems.push(
+        `${STAGES_CONTEXT_KEY}.${name}: deploys the stack ${stackName}, as the stage ${other} does; each stage needs a stack of its own`,
+      );
+    }
+    owners.set(stackName, name);
+  }
+  return problems;
 }
 
 const stageNameRule =

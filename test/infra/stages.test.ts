@@ -196,3 +196,40 @@ describe('per-stage settings', () => {
     ]);
   });
 });
+
+describe('a stack deployed before stages', () => {
+  const read = (stages: Record<string, unknown>, stage: string) =>
+    resolveSettings((key) => ({ stages, stage })[key]);
+
+  it('becomes a stage by naming its stack, and keeps its bus and metrics names', () => {
+    // Act
+    const prod = read({ prod: { stackName: 'Hookline' }, staging: {} }, 'prod');
+
+    // Assess
+    expect(prod).toMatchObject({ stage: 'prod', stackName: 'Hookline' });
+    expect(prod.deployment.eventBusName).toBe('hookline');
+  });
+
+  it('is no stack two stages can share', () => {
+    expect(() =>
+      read({ prod: { stackName: 'Hookline' }, live: { stackName: 'Hookline' } }, 'prod'),
+    ).toThrow(
+      'stages.live: deploys the stack Hookline, as the stage prod does; each stage needs a stack of its own',
+    );
+    expect(() => read({ prod: { stackName: 'hook_line' } }, 'prod')).toThrow(
+      /stages\.prod\.stackName: must be 1-128 characters/,
+    );
+  });
+
+  it('keeps its pinned resources and names when synthesized as a stage', () => {
+    // Prepare
+    const staged = new StackTemplate(
+      buildStack({ stage: 'prod', stages: { prod: { stackName: 'Hookline' } } }),
+    );
+    const unstaged = new StackTemplate(buildStack());
+
+    // Assess: the same resources, the same physical names; only the stage tag is new.
+    expect(Object.keys(staged.resources).sort()).toEqual(Object.keys(unstaged.resources).sort());
+    expect([...physicalNames(staged)].sort()).toEqual([...physicalNames(unstaged)].sort());
+  }, 60_000);
+});
