@@ -357,8 +357,8 @@ class SmokeRun {
       } else if (left.data.length > 0) {
         problems.push(`${left.data.length} dead letters of ${failing.id} are still listed`);
       } else {
-        const depth = left.queueDepth === undefined ? '' : ` (it holds ${left.queueDepth})`;
-        done.push(`took its ${job.queued} dead letters out of the DLQ${depth}`);
+        const depth = left.queueDepth === undefined ? '' : ` (it now holds ${left.queueDepth})`;
+        done.push(`took the failing endpoint's ${job.queued} dead letters out of the DLQ${depth}`);
       }
     }
     if (problems.length > 0) {
