@@ -26,6 +26,12 @@ if (inFlightLimit !== undefined && !/^[1-9]\d*$/.test(inFlightLimit)) {
   fail('HOOKLINE_SQS_IN_FLIGHT_LIMIT must be a positive integer (SQS holds about 120000)');
 }
 
+// A test and debug switch: off leaves push deliveries unsent, as a broken dispatcher would.
+const dispatcher = env.HOOKLINE_LOCAL_DISPATCHER ?? 'on';
+if (dispatcher !== 'on' && dispatcher !== 'off') {
+  fail('HOOKLINE_LOCAL_DISPATCHER must be on or off (off: push deliveries wait unsent)');
+}
+
 const hookline = await startLocal({
   port,
   settings,
@@ -33,10 +39,15 @@ const hookline = await startLocal({
   ...(env.HOOKLINE_DATA_DIR && { dataDir: env.HOOKLINE_DATA_DIR }),
   ...(env.HOOKLINE_API_KEY && { apiKey: env.HOOKLINE_API_KEY }),
   ...(inFlightLimit !== undefined && { sqsInFlightLimit: Number(inFlightLimit) }),
+  dispatcher: dispatcher === 'on',
 });
 
 const keyShown = env.HOOKLINE_API_KEY ? '(the value of HOOKLINE_API_KEY)' : hookline.apiKey;
 const keyInCurl = env.HOOKLINE_API_KEY ? '$HOOKLINE_API_KEY' : hookline.apiKey;
+const dispatcherOff =
+  dispatcher === 'off'
+    ? '\n  Dispatcher   OFF (HOOKLINE_LOCAL_DISPATCHER=off): push deliveries wait in the queue unsent'
+    : '';
 console.log(`Hookline is running locally.
 
   API          ${hookline.apiUrl}
@@ -47,7 +58,7 @@ console.log(`Hookline is running locally.
   DynamoDB     ${hookline.dynamoEndpoint} (API keys table: hookline-api-keys)
   SQS          ${hookline.sqsEndpoint} (any AWS credentials; loopback only, like the rest)
   Deliveries   ${hookline.queueUrls.delivery} (slow lane ${hookline.queueUrls.slowDelivery})
-  Dead letters ${hookline.queueUrls.deadLetter}
+  Dead letters ${hookline.queueUrls.deadLetter}${dispatcherOff}
 
 Try:
   curl -s ${hookline.apiUrl}/v1/event-types -H "authorization: Bearer ${keyInCurl}"

@@ -55,6 +55,12 @@ export interface LocalOptions {
   readonly settings?: Partial<HooklineSettings>;
   /** Dispatcher batches handled at once on the main lane. @default the `dispatcherMaxConcurrency` setting */
   readonly dispatcherConcurrency?: number;
+  /**
+   * Whether the dispatcher reads the delivery queues. A test and debug switch
+   * (`HOOKLINE_LOCAL_DISPATCHER=off`): off, push deliveries wait in the queue unsent, as when
+   * a deployed dispatcher is broken; publishing, polling feeds and jobs go on. @default true
+   */
+  readonly dispatcher?: boolean;
   /** Messages a local queue holds in flight before ReceiveMessage fails with OverLimit, as in SQS. @default 120000 */
   readonly sqsInFlightLimit?: number;
   readonly log?: (line: string) => void;
@@ -217,7 +223,7 @@ function startPollers(
   standIns: StandIns,
   functions: { dispatcher: () => QueueHandler; replay: QueueHandler },
   settings: HooklineSettings,
-  options: Pick<LocalOptions, 'dispatcherConcurrency'>,
+  options: Pick<LocalOptions, 'dispatcherConcurrency' | 'dispatcher'>,
   log: (line: string) => void,
 ) {
   const timeouts = deriveTimeouts(settings);
@@ -251,7 +257,7 @@ function startPollers(
   const dispatcher = functions.dispatcher();
   const mainLane = dispatcher;
   const slowLane = dispatcher;
-  const pollers = [
+  const lanes = [
     pollerFor('delivery', 'dispatcher', () => mainLane, {
       batchSize: settings.dispatchBatchSize,
       concurrency:
@@ -264,6 +270,9 @@ function startPollers(
       concurrency: Math.min(settings.slowLaneMaxConcurrency, LOCAL_LOOPS_PER_LANE.slow),
       timeoutSeconds: timeouts.dispatcherTimeoutSeconds,
     }),
+  ];
+  const pollers = [
+    ...(options.dispatcher === false ? [] : lanes),
     pollerFor('jobs', 'replay', () => functions.replay, {
       batchSize: 1,
       concurrency: 1,

@@ -66,6 +66,7 @@ describe('hookline help and usage errors', () => {
       'jobs wait',
       'keys create',
       'listen',
+      'smoke',
     ]) {
       expect(names).toContain(expected);
     }

@@ -3,6 +3,7 @@
  * them, so the rest start without loading the SDK.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import {
   EventBridgeClient,
   PutEventsCommand,
@@ -10,6 +11,7 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CliError } from './errors.js';
 
 const regionOption = (region: string | undefined) => (region ? { region } : {});
@@ -108,6 +110,57 @@ export async function putEvents(
       );
     }
     throw awsFailure(`PutEvents on bus ${target.busName} failed`, error);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The error names AWS answers a name or ARN that names nothing with. */
+const NOT_FOUND = new Set([
+  'NotFound',
+  'NotFoundException',
+  'ResourceNotFound',
+  'ResourceNotFoundException',
+  'DashboardNotFoundError',
+]);
+
+const isNotFound = (error: unknown) => NOT_FOUND.has((error as Error).name);
+
+/** An SNS topic's subscriptions by state; undefined when the topic does not exist. */
+export async function topicSubscriptions(
+  topicArn: string,
+  region: string | undefined,
+): Promise<{ confirmed: number; pending: number } | undefined> {
+  const client = new SNSClient(regionOption(region));
+  try {
+    const { Attributes = {} } = await client.send(
+      new GetTopicAttributesCommand({ TopicArn: topicArn }),
+    );
+    return {
+      confirmed: Number(Attributes.SubscriptionsConfirmed ?? 0),
+      pending: Number(Attributes.SubscriptionsPending ?? 0),
+    };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw awsFailure(`cannot read the SNS topic ${topicArn}`, error);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** How many widgets a CloudWatch dashboard has; undefined when there is no such dashboard. */
+export async function dashboardWidgets(
+  name: string,
+  region: string | undefined,
+): Promise<number | undefined> {
+  const client = new CloudWatchClient(regionOption(region));
+  try {
+    const { DashboardBody } = await client.send(new GetDashboardCommand({ DashboardName: name }));
+    const body = JSON.parse(DashboardBody ?? '{}') as { widgets?: unknown[] };
+    return body.widgets?.length ?? 0;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw awsFailure(`cannot read the CloudWatch dashboard ${name}`, error);
   } finally {
     client.destroy();
   }

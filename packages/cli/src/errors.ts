@@ -23,6 +23,16 @@ export class UsageError extends CliError {
   }
 }
 
+/**
+ * A failure the command has already told in its own lines (the smoke test's failed steps):
+ * it sets the exit code and prints nothing more.
+ */
+export class ReportedFailure extends CliError {
+  constructor(exitCode: number = EXIT_FAILURE) {
+    super('', exitCode);
+  }
+}
+
 /** One offending field of an RFC 9457 problem, as the API names it. */
 export interface FieldProblem {
   readonly field: string;

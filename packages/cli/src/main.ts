@@ -1,4 +1,4 @@
-import { CliError } from './errors.js';
+import { CliError, ReportedFailure } from './errors.js';
 import { buildProgram, CommanderError, commanderExitCode } from './program.js';
 
 /** Runs one command; expected failures print one line and set the exit code, never a stack. */
@@ -9,7 +9,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return commanderExitCode(error);
     if (error instanceof CliError) {
-      process.stderr.write(`hookline: ${error.message}\n`);
+      if (!(error instanceof ReportedFailure)) process.stderr.write(`hookline: ${error.message}\n`);
       return error.exitCode;
     }
     throw error;

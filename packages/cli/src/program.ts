@@ -7,6 +7,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerListen } from './commands/listen.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRecovery } from './commands/recovery.js';
+import { registerSmoke } from './commands/smoke.js';
 import { acceptGlobalOptionsAfter, addGlobalOptions, examples } from './context.js';
 import { EXIT_USAGE } from './errors.js';
 
@@ -58,6 +59,7 @@ Target: local mode (http://127.0.0.1:3000, key from .hookline/admin-key) unless 
     'hookline dlq list',
     `hookline listen --forward-to http://localhost:8080/webhooks --events 'invoice.*'`,
     'hookline --stack HooklineStack endpoints list --json',
+    'hookline smoke --stack Hookline-staging',
   ]);
   registerPublish(program);
   registerEndpoints(program);
@@ -66,6 +68,7 @@ Target: local mode (http://127.0.0.1:3000, key from .hookline/admin-key) unless 
   registerRecovery(program);
   registerKeys(program);
   registerListen(program);
+  registerSmoke(program);
   eachCommand(program, acceptGlobalOptionsAfter);
   return program;
 }

@@ -67,6 +67,16 @@ export class Target {
     return this.key;
   }
 
+  /** The stack named with `--stack`, if any. */
+  get stack(): string | undefined {
+    return this.options.stack;
+  }
+
+  /** One output of the `--stack` stack; fails when it has none of that name. */
+  stackOutput(name: string): Promise<string> {
+    return this.output(name);
+  }
+
   async client(): Promise<ApiClient> {
     const [url, key] = await Promise.all([this.apiUrl(), this.apiKey()]);
     return new ApiClient(url, key);
