@@ -158,7 +158,7 @@ describe('hookline help and usage errors', () => {
     beforeAll(async () => {
       await Promise.all([cloudFormation.start(), secrets.start(), api.start()]);
       const secretArn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bootstrap-AbCdEf';
-      cloudFormation.stacks.set('HooklineStack', {
+      cloudFormation.stacks.set('Hookline-prod', {
         ApiUrl: `${api.url('')}/`,
         EventBusName: 'hookline-prod',
         BootstrapAdminKeySecretArn: secretArn,
@@ -193,7 +193,7 @@ describe('hookline help and usage errors', () => {
 
     it("talks to the stack's API with the bootstrap admin key from Secrets Manager", async () => {
       // Act
-      const run = await runHookline(['endpoints', 'list', '--stack', 'HooklineStack'], {
+      const run = await runHookline(['endpoints', 'list', '--stack', 'Hookline-prod'], {
         env: aws,
       });
 

@@ -58,7 +58,7 @@ Target: local mode (http://127.0.0.1:3000, key from .hookline/admin-key) unless 
     `hookline endpoints add --url https://example.com/webhooks --events 'invoice.*'`,
     'hookline dlq list',
     `hookline listen --forward-to http://localhost:8080/webhooks --events 'invoice.*'`,
-    'hookline --stack HooklineStack endpoints list --json',
+    'hookline --stack Hookline-prod endpoints list --json',
     'hookline smoke --stack Hookline-staging',
   ]);
   registerPublish(program);
