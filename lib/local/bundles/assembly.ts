@@ -45,8 +45,41 @@ export interface Assembly {
 interface Manifest {
   readonly artifacts?: Record<
     string,
-    { readonly type?: string; readonly properties?: { readonly templateFile?: string } }
+    {
+      readonly type?: string;
+      readonly properties?: { readonly templateFile?: string; readonly file?: string };
+    }
   >;
+}
+
+interface AssetManifest {
+  readonly files?: Record<
+    string,
+    {
+      readonly source?: { readonly path?: string };
+      readonly destinations?: Record<string, { readonly objectKey?: string }>;
+    }
+  >;
+}
+
+/**
+ * Where each uploaded object comes from, by its S3 key: the asset manifests `cdk deploy`
+ * publishes from. A function's `Code.S3Key` names its asset directory here.
+ */
+function assetPaths(dir: string, manifest: Manifest): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const artifact of Object.values(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'cdk:asset-manifest' || !artifact.properties?.file) continue;
+    const assets = readJson<AssetManifest>(join(dir, artifact.properties.file));
+    for (const file of Object.values(assets.files ?? {})) {
+      for (const destination of Object.values(file.destinations ?? {})) {
+        if (destination.objectKey && file.source?.path) {
+          paths.set(destination.objectKey, file.source.path);
+        }
+      }
+    }
+  }
+  return paths;
 }
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -56,14 +89,19 @@ const isHooklineFunction = (resource: CfnResource): boolean =>
   typeof resource.Metadata?.[HANDLER_METADATA_KEY] === 'string';
 
 /** The stack templates of the assembly; the one with Hookline's functions in it is the one. */
-function hooklineTemplate(dir: string): { file: string; resources: Record<string, CfnResource> } {
+function hooklineTemplate(dir: string): {
+  file: string;
+  resources: Record<string, CfnResource>;
+  assets: Map<string, string>;
+} {
   const manifestFile = join(dir, 'manifest.json');
   if (!existsSync(manifestFile)) {
     throw new BundleError(
       `${dir} has no manifest.json: give the directory \`npx cdk synth\` writes (cdk.out)`,
     );
   }
-  const stacks = Object.values(readJson<Manifest>(manifestFile).artifacts ?? {})
+  const manifest = readJson<Manifest>(manifestFile);
+  const stacks = Object.values(manifest.artifacts ?? {})
     .filter((artifact) => artifact.type === 'aws:cloudformation:stack')
     .map((artifact) => join(dir, artifact.properties?.templateFile ?? ''))
     .map((file) => ({
@@ -80,7 +118,7 @@ function hooklineTemplate(dir: string): { file: string; resources: Record<string
             found.map((stack) => stack.file).join(', '),
     );
   }
-  return found[0] as (typeof found)[number];
+  return { ...(found[0] as (typeof found)[number]), assets: assetPaths(dir, manifest) };
 }
 
 /** The Node major a Lambda runtime name stands for, e.g. 24 for `nodejs24.x`. */
@@ -120,14 +158,24 @@ function entryOf(logicalId: string, assetDir: string, handler: string) {
   return { entryFile, exportName };
 }
 
-function bundledFunction(dir: string, logicalId: string, resource: CfnResource): BundledFunction {
+function bundledFunction(
+  dir: string,
+  assets: Map<string, string>,
+  logicalId: string,
+  resource: CfnResource,
+): BundledFunction {
   const name = resource.Metadata?.[HANDLER_METADATA_KEY] as FunctionName;
   const properties = resource.Properties ?? {};
   const runtime = String(properties.Runtime ?? '');
   assertSameNode(logicalId, runtime);
-  const assetPath = resource.Metadata?.['aws:asset:path'];
+  const code = properties.Code as { S3Key?: unknown } | undefined;
+  const assetPath =
+    (typeof code?.S3Key === 'string' ? assets.get(code.S3Key) : undefined) ??
+    resource.Metadata?.['aws:asset:path'];
   if (typeof assetPath !== 'string') {
-    throw new BundleError(`function ${logicalId} (${name}) has no asset in the template`);
+    throw new BundleError(
+      `function ${logicalId} (${name}): no asset of the assembly is its code (Code.S3Key)`,
+    );
   }
   const assetDir = isAbsolute(assetPath) ? assetPath : join(dir, assetPath);
   if (!existsSync(assetDir) || !statSync(assetDir).isDirectory()) {
@@ -154,7 +202,7 @@ function bundledFunction(dir: string, logicalId: string, resource: CfnResource):
  */
 export function readAssembly(dir: string): Assembly {
   const root = resolve(dir);
-  const { file, resources } = hooklineTemplate(root);
+  const { file, resources, assets } = hooklineTemplate(root);
   const functions: Partial<Record<FunctionName, BundledFunction>> = {};
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (!isHooklineFunction(resource)) continue;
@@ -167,7 +215,7 @@ export function readAssembly(dir: string): Assembly {
         `two functions run ${name}: ${functions[name as FunctionName]?.logicalId} and ${logicalId}`,
       );
     }
-    functions[name as FunctionName] = bundledFunction(root, logicalId, resource);
+    functions[name as FunctionName] = bundledFunction(root, assets, logicalId, resource);
   }
   const missing = functionNames.filter((name) => !functions[name]);
   if (missing.length > 0) {
