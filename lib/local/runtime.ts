@@ -186,20 +186,6 @@ function bundledFunctions({ invokers }: BundledFunctions): LocalFunctions {
   } as unknown as LocalFunctions;
 }
 
-/**
- * Local mode's own view (the sandbox's signature check, the admin key) when the bundles run:
- * endpoint secrets are sealed through the KMS stand-in, not with the master key directly.
- */
-const hostConfigWithBundles = (config: RuntimeConfig, bundled: BundledFunctions): RuntimeConfig =>
-  bundled.kms.keyArn === undefined
-    ? config
-    : {
-        ...config,
-        localMasterKey: undefined,
-        endpointSecretsKeyArn: bundled.kms.keyArn,
-        aws: { ...config.aws, endpoints: { ...config.aws.endpoints, kms: bundled.kms.endpoint } },
-      };
-
 /** The `hookline` bus with its one rule: producer entries to the ingest function. */
 function localBus(functions: LocalFunctions, log: (line: string) => void): LocalEventBus {
   return new LocalEventBus({
@@ -350,28 +336,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   const key = adminKey(dataDir, options.apiKey);
   let bundled: BundledFunctions | undefined;
   if (assembly) {
+    const given = new Set(Object.keys(options.settings ?? {}));
+    const bundleOptions = { assembly, standIns, busUrl: apiUrl, settings, given, log };
     bundled = await startBundledFunctions({
-      assembly,
-      resources: {
-        tableNames: standIns.tableNames,
-        queueUrls: standIns.queueUrls,
-        endpoints: {
-          dynamodb: standIns.dynamoEndpoint,
-          sqs: standIns.sqsEndpoint,
-          eventBridge: apiUrl,
-        },
-      },
-      settings,
-      given: new Set(Object.keys(options.settings ?? {})),
+      ...bundleOptions,
       masterKey: master,
       adminKey: key,
-      log,
     }).catch(async (error: unknown) => {
       server.close();
       await standIns.stop();
       throw error;
     });
-    config = hostConfigWithBundles(config, bundled);
+    config = bundled.hostConfig(config);
   }
   const functions = bundled ? bundledFunctions(bundled) : localFunctions(config);
 

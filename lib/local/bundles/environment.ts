@@ -1,7 +1,7 @@
 /**
  * A synthesized function's environment in local mode: the template's `Environment.Variables`
  * with each CloudFormation reference resolved to the local stand-in it names, plus the few
- * variables local mode must set itself (see {@link LOCAL_OVERRIDES_DOC} and `localOverrides`).
+ * variables local mode must set itself (`localOverrides`).
  */
 import { operationsBus } from '#shared/bus';
 import { functionEnv } from '#shared/functions';
@@ -110,10 +110,12 @@ function referenceOf(value: unknown): { logicalId: string; attribute?: string } 
 }
 
 /**
- * What local mode sets over the template, and why (printed nowhere; documented in README):
- * endpoints and dummy credentials because the stand-ins are not AWS; ALLOW_PRIVATE_TARGETS
- * because local receivers are on loopback; the settings local mode runs with, so the bundles
- * and the local queues and pollers agree; what Lambda itself sets in every instance.
+ * What local mode sets over the template, and why: the SDK endpoints and dummy credentials,
+ * because the stand-ins are not AWS (and this machine's own AWS config must not leak in);
+ * ALLOW_PRIVATE_TARGETS, because local receivers are on loopback; the log level local mode
+ * runs with (WARN unless POWERTOOLS_LOG_LEVEL says otherwise, as for the sources); and what
+ * Lambda itself sets in every instance. The settings are set after these (see
+ * `functionEnvironment`).
  */
 function localOverrides(fn: BundledFunction, local: LocalResources, configFile: string) {
   return {
@@ -135,6 +137,7 @@ function localOverrides(fn: BundledFunction, local: LocalResources, configFile: 
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
     LAMBDA_TASK_ROOT: fn.assetDir,
     [functionEnv.allowPrivateTargets]: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   };
 }
 

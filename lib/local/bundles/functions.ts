@@ -8,18 +8,21 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FunctionName, functionEnv, functionNames } from '#shared/functions';
 import type { HooklineSettings } from '#shared/settings';
+import type { RuntimeConfig } from '../../../lambda/wiring/config';
 import { localKey } from '../../../lambda/wiring/local-keys';
 import { KmsStandIn } from '../kms-stand-in';
 import { SecretsManagerStandIn } from '../secrets-manager-stand-in';
+import type { StandIns } from '../stand-ins';
 import { type Assembly, BundleError } from './assembly';
 import { functionEnvironment, type LocalResources } from './environment';
-import { type Invoke, isolatedCopy, startInstance } from './instance';
+import { type Invoke, isolatedCopy, startFunction } from './instance';
 
 export interface BundleOptions {
   readonly assembly: Assembly;
-  readonly resources: Omit<LocalResources, 'endpoints'> & {
-    readonly endpoints: Omit<LocalResources['endpoints'], 'kms' | 'secretsManager'>;
-  };
+  /** The DynamoDB and SQS stand-ins, with local mode's tables and queues. */
+  readonly standIns: Pick<StandIns, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableNames' | 'queueUrls'>;
+  /** Where PutEvents goes (the local API server). */
+  readonly busUrl: string;
   /** What local mode runs with; replaces the template's settings variables. */
   readonly settings: HooklineSettings;
   /** Settings given to local mode (`HOOKLINE_*`), named so in messages. */
@@ -33,8 +36,11 @@ export interface BundleOptions {
 
 export interface BundledFunctions {
   readonly invokers: Readonly<Record<FunctionName, Invoke>>;
-  /** Where local mode itself opens endpoint secrets sealed by the bundles (the sandbox's check). */
-  readonly kms: { readonly endpoint: string; readonly keyArn: string | undefined };
+  /**
+   * Local mode's own view (the sandbox's signature check) when the bundles run: endpoint
+   * secrets are sealed through the KMS stand-in, not with the master key directly.
+   */
+  hostConfig(config: RuntimeConfig): RuntimeConfig;
   stop(): Promise<void>;
 }
 
@@ -55,10 +61,14 @@ export async function startBundledFunctions(options: BundleOptions): Promise<Bun
   const kms = await new KmsStandIn(options.masterKey).start();
   const secrets = await new SecretsManagerStandIn().start();
   const stopStandIns = () => Promise.all([kms.stop(), secrets.stop()]);
+  const { standIns } = options;
   const resources: LocalResources = {
-    ...options.resources,
+    tableNames: standIns.tableNames,
+    queueUrls: standIns.queueUrls,
     endpoints: {
-      ...options.resources.endpoints,
+      dynamodb: standIns.dynamoEndpoint,
+      sqs: standIns.sqsEndpoint,
+      eventBridge: options.busUrl,
       kms: kms.endpoint,
       secretsManager: secrets.endpoint,
     },
@@ -89,11 +99,10 @@ export async function startBundledFunctions(options: BundleOptions): Promise<Bun
       }
       for (const secret of resolved.secrets)
         secrets.secrets.set(secret.arn, secretValue(secret.variable, options));
-      resolved.variables.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
       return { fn, variables: resolved.variables };
     });
     const loading = environments.map(async ({ fn, variables }) => {
-      const instance = await startInstance(fn, variables, options.log);
+      const instance = await startFunction(fn, variables, options.log);
       started.push(instance);
       return [fn.name, instance.invoke] as const;
     });
@@ -109,7 +118,15 @@ export async function startBundledFunctions(options: BundleOptions): Promise<Bun
     ) as Record<FunctionName, Invoke>;
     return {
       invokers,
-      kms: { endpoint: kms.endpoint, keyArn },
+      hostConfig: (config) =>
+        keyArn === undefined
+          ? config
+          : {
+              ...config,
+              localMasterKey: undefined,
+              endpointSecretsKeyArn: keyArn,
+              aws: { ...config.aws, endpoints: { ...config.aws.endpoints, kms: kms.endpoint } },
+            },
       stop: cleanUp,
     };
   } catch (error) {

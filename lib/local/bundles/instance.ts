@@ -17,6 +17,13 @@ type Reply = {
 /** A function's handler as local mode calls it: event and context in, result out. */
 export type Invoke = (event: unknown, context?: Context) => Promise<unknown>;
 
+interface Instance {
+  readonly invoke: Invoke;
+  /** True once the instance has crashed or was stopped: it takes no more invocations. */
+  readonly ended: () => boolean;
+  readonly stop: () => Promise<void>;
+}
+
 /**
  * Copies the bundles out of the repository into a fresh directory under the system's temp
  * dir, so that nothing they import or require can be found in a `node_modules` above them: in
@@ -53,11 +60,11 @@ export function isolatedCopy(functions: readonly BundledFunction[]): {
  * has loaded; rejects with the bundle's own error when it cannot (a missing file, a dynamic
  * `require`, a top-level throw).
  */
-export async function startInstance(
+async function startInstance(
   fn: BundledFunction,
   env: Record<string, string>,
   log: (line: string) => void,
-): Promise<{ invoke: Invoke; stop: () => Promise<void> }> {
+): Promise<Instance> {
   const worker = new Worker(WORKER, {
     env,
     execArgv: [],
@@ -104,6 +111,7 @@ export async function startInstance(
   worker.on('exit', (code) => failAll(crashed ?? new Error(`${fn.name} exited with ${code}`)));
   let next = 0;
   return {
+    ended: () => crashed !== undefined,
     invoke(event, context = localContext(fn.name, fn.timeoutSeconds * 1000)) {
       if (crashed) return Promise.reject(crashed);
       const { getRemainingTimeInMillis, done, fail, succeed, ...fields } = context;
@@ -120,6 +128,38 @@ export async function startInstance(
     async stop() {
       crashed ??= new Error(`${fn.name} was stopped`);
       await worker.terminate();
+    },
+  };
+}
+
+/**
+ * A synthesized function: one instance, started now (rejecting when its bundle does not
+ * load), and a new one on the next invocation after it crashed, as Lambda starts a new
+ * instance after one dies. The invocations in flight when it crashed fail with its error.
+ */
+export async function startFunction(
+  fn: BundledFunction,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<{ invoke: Invoke; stop: () => Promise<void> }> {
+  let current = await startInstance(fn, env, log);
+  let replacing: Promise<Instance> | undefined;
+  let stopped = false;
+  const live = async (): Promise<Instance> => {
+    if (!current.ended() || stopped) return current;
+    replacing ??= startInstance(fn, env, log).finally(() => {
+      replacing = undefined;
+    });
+    current = await replacing;
+    return current;
+  };
+  return {
+    invoke: async (event, context) => (await live()).invoke(event, context),
+    async stop() {
+      stopped = true;
+      const replacement = replacing?.catch(() => undefined);
+      await current.stop();
+      await (await replacement)?.stop();
     },
   };
 }
