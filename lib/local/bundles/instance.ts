@@ -118,11 +118,17 @@ async function startInstance(
       const id = next++;
       return new Promise((resolveCall, rejectCall) => {
         pending.set(id, { done: resolveCall, fail: rejectCall });
-        worker.postMessage({
-          id,
-          event,
-          context: { ...fields, remainingMs: getRemainingTimeInMillis() },
-        });
+        try {
+          worker.postMessage({
+            id,
+            event,
+            context: { ...fields, remainingMs: getRemainingTimeInMillis() },
+          });
+        } catch (error) {
+          // An event that cannot be cloned (Lambda takes JSON only).
+          pending.delete(id);
+          rejectCall(error);
+        }
       });
     },
     async stop() {
