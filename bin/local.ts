@@ -1,6 +1,11 @@
 /** `npm start`: the whole of Hookline on this machine, no AWS account needed. */
-import { localSettingEnvName, readSettings, SettingsError } from '#shared/settings';
-import { startLocal } from '../lib/local/runtime';
+import {
+  type HooklineSettings,
+  localSettingEnvName,
+  readSettings,
+  SettingsError,
+} from '#shared/settings';
+import { BundleError, startLocal } from '../lib/local/runtime';
 
 const env = process.env;
 
@@ -15,7 +20,10 @@ const read = readSettings((key) => env[localSettingEnvName(key)] || undefined, {
   label: localSettingEnvName,
 });
 if (read.problems.length > 0) fail(new SettingsError(read.problems, 'the environment').message);
-const settings = read.values;
+// Only the settings given: with HOOKLINE_BUNDLES, the others come from the template.
+const settings: Partial<HooklineSettings> = Object.fromEntries(
+  Object.entries(read.values).filter(([key]) => env[localSettingEnvName(key)]),
+);
 const port = Number(env.HOOKLINE_PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   fail('HOOKLINE_PORT must be a port number (0 picks a free one)');
@@ -40,6 +48,10 @@ const hookline = await startLocal({
   ...(env.HOOKLINE_API_KEY && { apiKey: env.HOOKLINE_API_KEY }),
   ...(inFlightLimit !== undefined && { sqsInFlightLimit: Number(inFlightLimit) }),
   dispatcher: dispatcher === 'on',
+  ...(env.HOOKLINE_BUNDLES && { bundles: env.HOOKLINE_BUNDLES }),
+}).catch((error: unknown) => {
+  if (error instanceof BundleError) fail(`HOOKLINE_BUNDLES: ${error.message}`);
+  throw error;
 });
 
 const keyShown = env.HOOKLINE_API_KEY ? '(the value of HOOKLINE_API_KEY)' : hookline.apiKey;
@@ -53,6 +65,7 @@ console.log(`Hookline is running locally.
   API          ${hookline.apiUrl}
   Admin key    ${keyShown}
   Data         ${hookline.dataDir}
+  Functions    ${env.HOOKLINE_BUNDLES ? `the synthesized bundles of ${env.HOOKLINE_BUNDLES}` : 'the TypeScript sources'}
   EventBridge  PutEvents to ${hookline.apiUrl} on the bus "hookline"
   Sandbox      ${hookline.apiUrl}/sandbox/<name> receives and checks webhooks
   DynamoDB     ${hookline.dynamoEndpoint} (API keys table: hookline-api-keys)

@@ -3,7 +3,7 @@
  * Powertools defaults live here, so the functions cannot drift apart.
  */
 import path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionName } from '#shared/functions';
+import { type FunctionName, HANDLER_METADATA_KEY } from '#shared/functions';
 import { METRICS_NAMESPACE_ENV, metricNames } from '#shared/metrics';
 
 /** Repository root: handler entries and the lock file are resolved from here, not from cwd. */
@@ -166,5 +166,8 @@ export class HooklineFunction extends NodejsFunction {
         ...environment,
       },
     });
+    // Which handler this is, in the template: local mode runs the synthesized bundles by it
+    // (`HOOKLINE_BUNDLES`), whatever the construct ids or logical ids become.
+    (this.node.defaultChild as CfnResource).addMetadata(HANDLER_METADATA_KEY, handlerName);
   }
 }

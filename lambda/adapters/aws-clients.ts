@@ -10,6 +10,7 @@ export interface ClientOptions {
     readonly dynamodb?: string;
     readonly sqs?: string;
     readonly eventBridge?: string;
+    readonly kms?: string;
   };
 }
 

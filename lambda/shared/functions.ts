@@ -1,11 +1,20 @@
 /** The functions Hookline runs, by the handler module each one runs (`lambda/handlers/<name>.ts`). */
-export type FunctionName =
-  | 'ingest'
-  | 'management'
-  | 'keys'
-  | 'dispatcher'
-  | 'replay'
-  | 'authorizer';
+export const functionNames = [
+  'ingest',
+  'management',
+  'keys',
+  'dispatcher',
+  'replay',
+  'authorizer',
+] as const;
+
+export type FunctionName = (typeof functionNames)[number];
+
+/**
+ * Metadata key of each function's CloudFormation resource, whose value is the function's
+ * {@link FunctionName}: how local mode finds which synthesized bundle is which function.
+ */
+export const HANDLER_METADATA_KEY = 'hookline:handler';
 
 /** Reported by `GET /health` and in every delivery's `user-agent`. */
 export const HOOKLINE_VERSION = '0.1.0';

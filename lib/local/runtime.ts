@@ -34,6 +34,9 @@ import { keysDependencies } from '../../lambda/wiring/keys';
 import { managementDependencies } from '../../lambda/wiring/management';
 import { apiKeyRepository, jobDependencies } from '../../lambda/wiring/repositories';
 import { createLocalApi } from './api-server';
+import { BundleError, readAssembly } from './bundles/assembly';
+import { templateSettings } from './bundles/environment';
+import { type BundledFunctions, startBundledFunctions } from './bundles/functions';
 import { type EventPattern, LocalEventBus } from './event-bus';
 import { localContext } from './lambda-context';
 import { assertLoopbackBindHost, listenOnLoopback } from './loopback';
@@ -41,6 +44,8 @@ import { QueuePoller } from './poller';
 import { Sandbox, signatureCheck } from './sandbox';
 import { type StandIns, startStandIns } from './stand-ins';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './tables';
+
+export { BundleError };
 
 export interface LocalOptions {
   /** @default 3000; 0 picks a free port */
@@ -63,6 +68,14 @@ export interface LocalOptions {
   readonly dispatcher?: boolean;
   /** Messages a local queue holds in flight before ReceiveMessage fails with OverLimit, as in SQS. @default 120000 */
   readonly sqsInFlightLimit?: number;
+  /**
+   * Runs the synthesized bundles in this directory (what `npx cdk synth` writes, cdk.out)
+   * instead of the TypeScript sources: each function in its own worker thread with the
+   * environment its template gives it (see `./bundles/`). Refused at start, with a
+   * {@link BundleError}, when a bundle does not load or its runtime is another Node major.
+   * @default - the sources, in this thread
+   */
+  readonly bundles?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -163,6 +176,21 @@ function localFunctions(config: RuntimeConfig) {
 }
 
 type LocalFunctions = ReturnType<typeof localFunctions>;
+
+/**
+ * The functions as the synthesized bundles run them. Each bundle exports the very handler the
+ * source function's type describes, and a worker hands back what it returned.
+ */
+function bundledFunctions({ invokers }: BundledFunctions): LocalFunctions {
+  return {
+    ingest: invokers.ingest,
+    management: invokers.management,
+    keys: invokers.keys,
+    authorizer: invokers.authorizer,
+    dispatcher: () => invokers.dispatcher,
+    replay: invokers.replay,
+  } as unknown as LocalFunctions;
+}
 
 /** The `hookline` bus with its one rule: producer entries to the ingest function. */
 function localBus(functions: LocalFunctions, log: (line: string) => void): LocalEventBus {
@@ -296,9 +324,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   const log = options.log ?? ((line: string) => console.log(line));
   assertLoopbackBindHost(options.host ?? '127.0.0.1'); // before anything listens
   const dataDir = resolve(options.dataDir ?? '.hookline');
+  // Before anything starts: a missing bundle or a Node version gap is refused at once.
+  const assembly = options.bundles === undefined ? undefined : readAssembly(options.bundles);
   mkdirSync(dataDir, { recursive: true });
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as LogLevel);
-  const settings: HooklineSettings = { ...defaultSettings, ...options.settings };
+  const settings: HooklineSettings = {
+    ...defaultSettings,
+    ...(assembly && templateSettings(assembly)),
+    ...options.settings,
+  };
   const standIns = await startStandIns(dataDir, settings, {
     ...(options.sqsInFlightLimit !== undefined && { inFlightLimit: options.sqsInFlightLimit }),
   });
@@ -306,10 +340,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   // Listening first: the dispatcher's bus client needs the API's address.
   const server = createServer();
   const apiUrl = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
-  const config = localRuntimeConfig(standIns, settings, apiUrl, masterKey(dataDir));
-  const functions = localFunctions(config);
-
+  const master = masterKey(dataDir);
+  let config = localRuntimeConfig(standIns, settings, apiUrl, master);
   const key = adminKey(dataDir, options.apiKey);
+  let bundled: BundledFunctions | undefined;
+  if (assembly) {
+    const given = new Set(Object.keys(options.settings ?? {}));
+    const bundleOptions = { assembly, standIns, busUrl: apiUrl, settings, given, log };
+    bundled = await startBundledFunctions({
+      ...bundleOptions,
+      masterKey: master,
+      adminKey: key,
+    }).catch(async (error: unknown) => {
+      server.close();
+      await standIns.stop();
+      throw error;
+    });
+    config = bundled.hostConfig(config);
+  }
+  const functions = bundled ? bundledFunctions(bundled) : localFunctions(config);
+
   const apiKeys = new DynamoApiKeyRepository(dynamoClient(config), config.tableName('apiKeys'));
   // Kept over a restart with the same data dir and key.
   if (!(await apiKeys.find(key))) {
@@ -343,6 +393,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
       });
       await bus.drain();
       await pollers.stop();
+      await bundled?.stop();
       destroyClients(config);
       await standIns.stop();
     },

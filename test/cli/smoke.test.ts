@@ -5,12 +5,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsManagerStandIn } from '../../lib/local/secrets-manager-stand-in';
 import { type CliRun, removeCliWorkingDir, runHookline, startCli, targetOf } from '../support/cli';
 import { CloudFormationStandIn } from '../support/cloudformation';
 import { CloudWatchStandIn } from '../support/cloudwatch';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
 import { waitFor } from '../support/receiver';
-import { SecretsManagerStandIn } from '../support/secrets-manager';
 import { SnsStandIn } from '../support/sns';
 
 interface SmokeReport {

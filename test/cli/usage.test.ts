@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsManagerStandIn } from '../../lib/local/secrets-manager-stand-in';
 import { removeCliWorkingDir, runHookline } from '../support/cli';
 import { CloudFormationStandIn } from '../support/cloudformation';
 import { Receiver } from '../support/receiver';
-import { SecretsManagerStandIn } from '../support/secrets-manager';
 
 /** The subcommands a help text lists under `Commands:`. */
 function commandsIn(help: string): string[] {

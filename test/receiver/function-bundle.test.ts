@@ -8,9 +8,9 @@ import { signWebhook } from '@hookline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings } from '#shared/settings';
 import { generateSecret } from '../../lambda/domain/signing';
+import { SecretsManagerStandIn } from '../../lib/local/secrets-manager-stand-in';
 import { type StandIns, startStandIns } from '../../lib/local/stand-ins';
 import { createIdempotencyTable } from '../support/idempotency-table';
-import { SecretsManagerStandIn } from '../support/secrets-manager';
 
 const BUNDLE = resolve(import.meta.dirname, '../../packages/receiver/function/index.mjs');
 const RUNNER = resolve(import.meta.dirname, 'invoke-bundle.mjs');

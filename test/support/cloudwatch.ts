@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackStandIn } from './loopback-stand-in';
+import { LoopbackStandIn } from '../../lib/local/loopback-stand-in';
 
 /**
  * The one CloudWatch call the CLI makes (`GetDashboard`, AWS JSON 1.0 as the SDK speaks it to

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackStandIn } from './loopback-stand-in';
+import { answerError, answerJson, LoopbackStandIn } from './loopback-stand-in';
 
 /**
- * The one Secrets Manager call a receiver function makes (`GetSecretValue`, AWS JSON 1.1), on
+ * The one Secrets Manager call Hookline's code makes (`GetSecretValue`, AWS JSON 1.1: the
+ * functions' cursor and bootstrap key secrets, the CLI and the receiver function), on
  * loopback; secrets are set by ARN. Unknown ARNs get AWS's own error.
  */
 export class SecretsManagerStandIn extends LoopbackStandIn {
@@ -14,24 +15,20 @@ export class SecretsManagerStandIn extends LoopbackStandIn {
       SecretId?: string;
     };
     const value = SecretId === undefined ? undefined : this.secrets.get(SecretId);
-    response.setHeader('content-type', 'application/x-amz-json-1.1');
     if (target !== 'secretsmanager.GetSecretValue' || value === undefined) {
-      response.writeHead(400).end(
-        JSON.stringify({
-          __type: 'ResourceNotFoundException',
-          message: "Secrets Manager can't find the specified secret.",
-        }),
+      answerError(
+        response,
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
       );
       return;
     }
-    response.writeHead(200).end(
-      JSON.stringify({
-        ARN: SecretId,
-        Name: SecretId,
-        SecretString: value,
-        VersionId: 'v1',
-        CreatedDate: 1_795_000_000,
-      }),
-    );
+    answerJson(response, 200, {
+      ARN: SecretId,
+      Name: SecretId,
+      SecretString: value,
+      VersionId: 'v1',
+      CreatedDate: 1_795_000_000,
+    });
   }
 }
