@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { USER_AGENT } from '#shared/functions';
 import { UndiciWebhookSender } from '../lambda/adapters/http/webhook-sender';
 import { BatchDeliveryObserver } from '../lambda/adapters/observability/delivery-observer';
 import { AttemptCollector } from '../lambda/domain/attempt-collector';
@@ -61,7 +62,7 @@ async function measureBatchLatency(
         const message = harness.message(endpoint);
         const response = await request(endpoint.url, {
           method: 'POST',
-          headers: webhookHeaders(endpoint, message, Date.now(), 'Hookline/0.1.0'),
+          headers: webhookHeaders(endpoint, message, Date.now(), USER_AGENT),
           body: message.body,
           dispatcher: agent,
         });
