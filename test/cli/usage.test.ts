@@ -216,5 +216,25 @@ describe('hookline help and usage errors', () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^hookline: cannot read stack NoSuchStack: .*does not exist\n$/);
     });
+
+    it('asks for a region when neither --region nor the environment gives one', async () => {
+      // Prepare: credentials, but no region anywhere (nor in a config file).
+      const env = {
+        ...aws,
+        AWS_REGION: undefined,
+        AWS_DEFAULT_REGION: undefined,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_PROFILE: undefined,
+      };
+
+      // Act
+      const run = await runHookline(['smoke', '--stack', 'Hookline-staging'], { env });
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'hookline: cannot read stack Hookline-staging: no AWS region: give --region or set AWS_REGION\n',
+      );
+    });
   });
 });

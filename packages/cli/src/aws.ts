@@ -23,6 +23,9 @@ function awsFailure(what: string, error: unknown): CliError {
   if (name === 'CredentialsProviderError' || /credential/i.test(message)) {
     return new CliError(`${what}: no AWS credentials (${message})`);
   }
+  if (/region is missing/i.test(message)) {
+    return new CliError(`${what}: no AWS region: give --region or set AWS_REGION`);
+  }
   return new CliError(`${what}: ${name}: ${message}`);
 }
 
