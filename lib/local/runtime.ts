@@ -43,7 +43,7 @@ import { assertLoopbackBindHost, listenOnLoopback } from './loopback';
 import { QueuePoller } from './poller';
 import { Sandbox, signatureCheck } from './sandbox';
 import { type StandIns, startStandIns } from './stand-ins';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './tables';
+import { LOCAL_CREDENTIALS, LOCAL_ENDPOINT_CACHE_MS, LOCAL_REGION } from './tables';
 
 export { BundleError };
 
@@ -103,8 +103,6 @@ export interface LocalClients {
 
 /** How long an API request may run, like API Gateway's integration timeout. */
 const API_FUNCTION_TIMEOUT_MS = 30_000;
-/** One machine, no cost to reading: endpoint changes reach the dispatcher within a second. */
-const LOCAL_ENDPOINT_CACHE_MS = 1000;
 
 /**
  * The key that stands in for KMS and the cursor secret, kept in the data dir beside the data

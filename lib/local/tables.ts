@@ -85,3 +85,9 @@ export async function createTables(
   }
   return names as Record<TableName, string>;
 }
+
+/**
+ * One machine, no cost to reading: endpoint changes reach the dispatcher within a second, with
+ * the sources and with the synthesized bundles alike.
+ */
+export const LOCAL_ENDPOINT_CACHE_MS = 1000;

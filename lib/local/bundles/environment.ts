@@ -14,7 +14,7 @@ import {
   settingsEnvironment,
 } from '#shared/settings';
 import { type TableName, tables } from '#shared/tables';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../tables';
+import { LOCAL_CREDENTIALS, LOCAL_ENDPOINT_CACHE_MS, LOCAL_REGION } from '../tables';
 import { type Assembly, type BundledFunction, BundleError } from './assembly';
 
 const LOCAL_ACCOUNT = '000000000000';
@@ -112,7 +112,8 @@ function referenceOf(value: unknown): { logicalId: string; attribute?: string } 
 /**
  * What local mode sets over the template, and why: the SDK endpoints and dummy credentials,
  * because the stand-ins are not AWS (and this machine's own AWS config must not leak in);
- * ALLOW_PRIVATE_TARGETS, because local receivers are on loopback; the log level local mode
+ * ALLOW_PRIVATE_TARGETS, because local receivers are on loopback; the endpoint cache of one
+ * second local mode keeps with the sources too; the log level local mode
  * runs with (WARN unless POWERTOOLS_LOG_LEVEL says otherwise, as for the sources); and what
  * Lambda itself sets in every instance. The settings are set after these (see
  * `functionEnvironment`).
@@ -137,6 +138,8 @@ function localOverrides(fn: BundledFunction, local: LocalResources, configFile: 
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
     LAMBDA_TASK_ROOT: fn.assetDir,
     [functionEnv.allowPrivateTargets]: 'true',
+    // Local mode's promise, whichever code runs: an endpoint changed or deleted is seen at once.
+    [functionEnv.endpointCacheMs]: String(LOCAL_ENDPOINT_CACHE_MS),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   };
 }
