@@ -6,7 +6,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerStandIn } from '../../lib/local/secrets-manager-stand-in';
-import { type CliRun, removeCliWorkingDir, runHookline, startCli, targetOf } from '../support/cli';
+import {
+  type CliRun,
+  outputOf,
+  removeCliWorkingDir,
+  runHookline,
+  startCli,
+  targetOf,
+} from '../support/cli';
 import { CloudFormationStandIn } from '../support/cloudformation';
 import { CloudWatchStandIn } from '../support/cloudwatch';
 import { type LocalSystem, removeDataDir, startLocalSystem } from '../support/local-system';
@@ -208,17 +215,10 @@ describe('hookline smoke', () => {
     it('cleans up after Ctrl-C and exits 130', async () => {
       // Prepare
       const child = startCli(['smoke', '--timeout', '30s'], { env: targetOf(system) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
+      const output = outputOf(child);
       const exited = new Promise<number | null>((done) => child.once('close', done));
-      expect(await waitFor(() => /throwaway tenant/.test(stdout), 10_000)).toBe(true);
-      const tenant = tenantOf({ code: null, stdout, stderr }) as string;
+      expect(await waitFor(() => /throwaway tenant/.test(output.stdout()), 10_000)).toBe(true);
+      const tenant = tenantOf({ code: null, stdout: output.stdout(), stderr: '' }) as string;
       // Interrupted once its endpoints exist: it then waits for dead letters that never come.
       let endpoints = 0;
       const created = await waitFor(
@@ -233,6 +233,7 @@ describe('hookline smoke', () => {
       // Act
       child.kill('SIGINT');
       const code = await exited;
+      const [stdout, stderr] = [output.stdout(), output.stderr()];
 
       // Assess
       expect(code).toBe(130);

@@ -54,11 +54,8 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Chi
   });
 }
 
-export async function runHookline(
-  args: readonly string[],
-  options: CliOptions = {},
-): Promise<CliRun> {
-  const child = startCli(args, options);
+/** What a running CLI has written so far, read at any time. */
+export function outputOf(child: ChildProcess): { stdout(): string; stderr(): string } {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -67,9 +64,18 @@ export async function runHookline(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  return { stdout: () => stdout, stderr: () => stderr };
+}
+
+export async function runHookline(
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<CliRun> {
+  const child = startCli(args, options);
+  const output = outputOf(child);
   child.stdin?.end(options.input ?? '');
   const code = await new Promise<number | null>((done) => child.once('close', done));
-  return { code, stdout, stderr };
+  return { code, stdout: output.stdout(), stderr: output.stderr() };
 }
 
 /** The environment that points the CLI at a local system with its admin key. */
