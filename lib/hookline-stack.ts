@@ -90,7 +90,13 @@ export class HooklineStack extends Stack {
     // Tables, log groups, keys and secrets alike.
     const removalPolicy = deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRemovalPolicy = removalPolicy;
-    const functionProps: SharedFunctionProps = { logRetentionDays, logRemovalPolicy };
+    // One namespace per stack, written by its functions and read by its alarms and dashboard.
+    const metricsNamespace = this.stackName;
+    const functionProps: SharedFunctionProps = {
+      logRetentionDays,
+      logRemovalPolicy,
+      metricsNamespace,
+    };
 
     this.storage = new Storage(this, 'Storage', { deletionProtection });
     this.pipeline = new DeliveryPipeline(this, 'DeliveryPipeline', {
@@ -136,7 +142,7 @@ export class HooklineStack extends Stack {
     }
     this.admitQueueSenders();
 
-    this.monitoring = this.createMonitoring(props, removalPolicy);
+    this.monitoring = this.createMonitoring(props, removalPolicy, metricsNamespace);
     this.addOutputs();
     this.acknowledgeNagFindings();
   }
@@ -189,9 +195,14 @@ export class HooklineStack extends Stack {
   }
 
   /** Alarms on every endpoint, queue and function, the topic they notify, the dashboard. */
-  private createMonitoring(props: HooklineStackProps, removalPolicy: RemovalPolicy): Monitoring {
+  private createMonitoring(
+    props: HooklineStackProps,
+    removalPolicy: RemovalPolicy,
+    metricsNamespace: string,
+  ): Monitoring {
     const defaults = defaultDeploymentSettings;
     return new Monitoring(this, 'Monitoring', {
+      metricsNamespace,
       thresholds: {
         failureRatio: props.failureRatioAlarmThreshold ?? defaults.failureRatioAlarmThreshold,
         deadLetters: props.deadLetterAlarmThreshold ?? defaults.deadLetterAlarmThreshold,

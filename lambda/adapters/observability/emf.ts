@@ -2,9 +2,14 @@ import { Console } from 'node:console';
 import { Metrics, type MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_METRICS_NAMESPACE, METRICS_NAMESPACE_ENV, metricNames } from '#shared/metrics';
 
-/** The namespace this function writes to: its stack's, given by the stack in the environment. */
+let namespace: string | undefined;
+
+/**
+ * The namespace this function writes to: its stack's, given by the stack in the environment.
+ * Read once: an instance's environment does not change, and publishing asks for it per type.
+ */
 export const metricsNamespace = (): string =>
-  process.env[METRICS_NAMESPACE_ENV] || DEFAULT_METRICS_NAMESPACE;
+  (namespace ??= process.env[METRICS_NAMESPACE_ENV] || DEFAULT_METRICS_NAMESPACE);
 
 /** EMF takes at most 100 values of one metric per document. */
 const MAX_VALUES_PER_METRIC = 100;

@@ -27,16 +27,32 @@ export async function waitForJob(api: ApiClient, started: Job, total?: number): 
   const bar = new ProgressBar<{ status: string; queued: number }>(
     `${started.spec.kind} {bar} {status} {duration_formatted} | {value}${total === undefined ? '' : '/{total}'} looked at | {queued} queued`,
   );
-  let job = started;
-  bar.start(total ?? job.scanned, { status: job.status, queued: job.queued });
+  bar.start(total ?? started.scanned, { status: started.status, queued: started.queued });
   try {
-    while (job.status !== 'completed') {
-      await sleep(POLL_MS);
-      job = await api.get<Job>(`/v1/jobs/${encodeURIComponent(job.id)}`);
-      bar.update(job.scanned, { status: job.status, queued: job.queued }, total ?? job.scanned);
-    }
+    return await pollJob(api, started, {
+      seen: (job) =>
+        bar.update(job.scanned, { status: job.status, queued: job.queued }, total ?? job.scanned),
+    });
   } finally {
     bar.stop();
+  }
+}
+
+/**
+ * Reads a job every half second until it completes or `deadline` (epoch ms) passes, telling
+ * `seen` each state read; answers the last state read.
+ */
+export async function pollJob(
+  api: ApiClient,
+  started: Job,
+  options: { readonly deadline?: number; readonly seen?: (job: Job) => void } = {},
+): Promise<Job> {
+  let job = started;
+  const before = (deadline?: number) => deadline === undefined || Date.now() < deadline;
+  while (job.status !== 'completed' && before(options.deadline)) {
+    await sleep(POLL_MS);
+    job = await api.get<Job>(`/v1/jobs/${encodeURIComponent(job.id)}`);
+    options.seen?.(job);
   }
   return job;
 }

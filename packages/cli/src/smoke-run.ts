@@ -11,7 +11,7 @@ import { busEntry, busTarget } from './commands/publish.js';
 import type { Context } from './context.js';
 import { ApiError } from './errors.js';
 import type { FeedItem, FeedPage } from './forwarder.js';
-import type { Job } from './jobs.js';
+import { type Job, pollJob } from './jobs.js';
 import { signatureProblem } from './signatures.js';
 
 export type StepStatus = 'PASS' | 'FAIL' | 'SKIP';
@@ -356,13 +356,8 @@ export class SmokeRun {
 
   /** Moves the endpoint's dead letters back to the queue and waits for the job to finish. */
   private async redrive(endpointId: string): Promise<Job> {
-    let job = await this.api.post<Job>('/v1/dead-letters/redrive', { endpointId });
-    const deadline = Date.now() + this.timeoutMs;
-    while (job.status !== 'completed' && Date.now() < deadline) {
-      await sleep(POLL_MS);
-      job = await this.api.get<Job>(`/v1/jobs/${encodeURIComponent(job.id)}`);
-    }
-    return job;
+    const job = await this.api.post<Job>('/v1/dead-letters/redrive', { endpointId });
+    return pollJob(this.api, job, { deadline: Date.now() + this.timeoutMs });
   }
 
   private requireType(): CatalogEntry {
