@@ -69,6 +69,11 @@ export interface DeploymentSettings {
   readonly oldestMessageAgeAlarmSeconds?: number;
   /** Address subscribed to the alarm topic; confirm the subscription from the mail. @default - none */
   readonly alarmEmail?: string;
+  /**
+   * Host the web console and tenant portal on S3 behind CloudFront, its address a stack
+   * output; `false` leaves them out (the API works the same). @default true
+   */
+  readonly consoleHosting: boolean;
 }
 
 /** Appended to the producers' bus name to name the operations bus. */
@@ -117,6 +122,7 @@ type RequiredDeploymentSettings = Omit<
 
 const deploymentSpecsFor = (stackName: string): SettingSpecs<RequiredDeploymentSettings> => ({
   deletionProtection: { default: true, parse: booleanValue },
+  consoleHosting: { default: true, parse: booleanValue },
   eventBusName: { default: defaultEventBusName(stackName), parse: busName },
   logRetentionDays: { default: RetentionDays.ONE_MONTH, parse: retention },
   failureRatioAlarmThreshold: { default: 0.5, parse: decimalBetween(0, 1) },

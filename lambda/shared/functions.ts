@@ -36,6 +36,8 @@ export const functionEnv = {
   endpointSecretsKeyArn: 'ENDPOINT_SECRETS_KEY_ARN',
   /** The Secrets Manager secret whose value signs pagination cursors; management's only. */
   cursorSecretArn: 'CURSOR_SECRET_ARN',
+  /** The console's address (`https://…/`), from which portal links are made; keys's only. */
+  consoleUrl: 'HOOKLINE_CONSOLE_URL',
 } as const;
 
 /** Encryption context bound to every data key of the endpoint secrets key. */

@@ -114,6 +114,43 @@ export function portAllowed(port: number, ranges: readonly string[]): boolean {
   });
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Web origins (`https://app.example.com`, with a port if not 443) that may frame the console
+ * and the tenant portal; `http://` only for a loopback host. Each becomes a CSP
+ * `frame-ancestors` source, so nothing but an exact origin is accepted.
+ */
+export function webOrigins(raw: unknown): readonly string[] {
+  const items: unknown =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '')
+      : raw;
+  if (!Array.isArray(items)) {
+    throw new InvalidSetting('must be a list of origins such as ["https://app.example.com"]');
+  }
+  return items.map((item: unknown) => {
+    let url: URL | undefined;
+    try {
+      url = typeof item === 'string' ? new URL(item) : undefined;
+    } catch {
+      url = undefined;
+    }
+    const exact = url !== undefined && url.origin === item;
+    const secure =
+      url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+    if (!exact || !secure) {
+      throw new InvalidSetting(
+        `${JSON.stringify(item)} is not an origin: give scheme://host[:port] with https (http only for localhost), no path and no trailing slash`,
+      );
+    }
+    return item as string;
+  });
+}
+
 // --- the runtime settings ------------------------------------------------------------------
 
 /** Settings of a deployment that the functions work with. */
@@ -179,6 +216,12 @@ export interface HooklineSettings {
    * @default 443, 8443, 1024-65535
    */
   readonly endpointPorts: readonly string[];
+  /**
+   * Origins allowed to embed the console and the tenant portal in an iframe (CSP
+   * `frame-ancestors`), e.g. your own app's `https://app.example.com`. Empty: no page may frame
+   * them. @default - none
+   */
+  readonly consoleFrameAncestors: readonly string[];
 }
 
 export const settingSpecs: SettingSpecs<HooklineSettings> = {
@@ -204,6 +247,8 @@ export const settingSpecs: SettingSpecs<HooklineSettings> = {
   // Local mode lets tests watch an endpoint be disabled within seconds.
   autoDisableAfterSeconds: { default: 5 * 86_400, parse: integerBetween(3600, 30 * 86_400, 1) },
   endpointPorts: { default: ['443', '8443', '1024-65535'], parse: portRanges },
+  // Read by the console's hosting (CloudFront or local mode), not by any function.
+  consoleFrameAncestors: { default: [], parse: webOrigins, toFunctions: false },
 };
 
 export function defaultsOf<T>(specs: SettingSpecs<T>): T {

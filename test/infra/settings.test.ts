@@ -89,12 +89,19 @@ describe('resolveSettings', () => {
       latencyAlarmThresholdMs: '2500',
       oldestMessageAgeAlarmSeconds: '7200',
       alarmEmail: 'ops@example.com',
+      consoleHosting: 'false',
+      consoleFrameAncestors: 'https://app.example.com, http://localhost:5173',
     });
     expect(settings.deliveryTimeoutSeconds).toBe(5);
+    expect(settings.consoleFrameAncestors).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
     expect(settings.retrySchedule).toEqual(['1s', '2s', '5s']);
     expect(settings.autoDisableAfterSeconds).toBe(86_400);
     expect(deployment).toEqual({
       deletionProtection: false,
+      consoleHosting: false,
       eventBusName: 'hookline',
       logRetentionDays: 7,
       failureRatioAlarmThreshold: 0.25,
@@ -116,13 +123,16 @@ describe('resolveSettings', () => {
       autoDisableAfterSeconds: 60,
       failureRatioAlarmThreshold: 'half',
       alarmEmail: 'ops',
+      consoleFrameAncestors: ['https://app.example.com/embed'],
     });
     const keys = problems.map((problem) => problem.split(':')[0]);
+    expect(problems.find((p) => p.startsWith('consoleFrameAncestors'))).toContain('no path');
     expect(keys).toEqual([
       'retrySchedule',
       'maxAttempts',
       'deliveryTimeoutSeconds',
       'autoDisableAfterSeconds',
+      'consoleFrameAncestors',
       'deletionProtection',
       'eventBusName',
       'logRetentionDays',
