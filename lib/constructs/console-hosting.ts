@@ -206,9 +206,7 @@ export class ConsoleHosting extends Construct {
         responseHeadersPolicy: this.consoleHeaders,
         compress: true,
       },
-      additionalBehaviors: Object.fromEntries(
-        (props.apiPaths ?? CONSOLE_API_PATHS).map((path) => [path, this.apiBehavior(props.api)]),
-      ),
+      additionalBehaviors: this.apiBehaviors(props.api, props.apiPaths ?? CONSOLE_API_PATHS),
       // The console routes by the URL's fragment (`#portal=<token>`), so every page is
       // index.html and no error response needs rewriting to it.
       defaultRootObject: 'index.html',
@@ -256,14 +254,14 @@ export class ConsoleHosting extends Construct {
    * own Host), over HTTPS only. HTTPS_ONLY rather than a redirect: a client that sent an API
    * key over plain HTTP should fail, not be redirected into repeating it.
    */
-  private apiBehavior(api: IHttpApi): BehaviorOptions {
-    // `https://<id>.execute-api.<region>.amazonaws.com` → its host.
-    const apiDomain = Fn.select(2, Fn.split('/', api.apiEndpoint));
-    return {
-      origin: new HttpOrigin(apiDomain, {
-        protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
-        originSslProtocols: [OriginSslPolicy.TLS_V1_2],
-      }),
+  private apiBehaviors(api: IHttpApi, paths: readonly string[]): Record<string, BehaviorOptions> {
+    // `https://<id>.execute-api.<region>.amazonaws.com` → its host. One origin for all paths.
+    const origin = new HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint)), {
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+    });
+    const behavior: BehaviorOptions = {
+      origin,
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
       cachePolicy: CachePolicy.CACHING_DISABLED,
@@ -271,6 +269,7 @@ export class ConsoleHosting extends Construct {
       responseHeadersPolicy: this.apiHeaders,
       compress: true,
     };
+    return Object.fromEntries(paths.map((path) => [path, behavior]));
   }
 
   /** cdk-nag findings that are deliberate, each on the construct it concerns. */
