@@ -70,9 +70,11 @@ export function App() {
         message:
           problem.status === 401 && credential.portal
             ? 'The portal link has expired or is no longer valid. Ask for a new link.'
-            : problem.status === 403
-              ? 'This key may not use the console (a publish key?). Use an admin key.'
-              : `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}`,
+            : problem.status === 401
+              ? 'That key was not accepted (HTTP 401). Check it and try again.'
+              : problem.status === 403
+                ? 'This key may not use the console (a publish key?). Use an admin key.'
+                : `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}`,
       });
     }
   }

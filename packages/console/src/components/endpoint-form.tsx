@@ -92,7 +92,7 @@ export function EndpointForm({
       )}
       {type === 'push' && (
         <>
-          <label for={`${prefix}-url`}>URL</label>
+          <label for={`${prefix}-url`}>Endpoint URL</label>
           <input
             id={`${prefix}-url`}
             type="url"

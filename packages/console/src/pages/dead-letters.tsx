@@ -67,7 +67,11 @@ export function DeadLettersPage({ initialEndpointId }: { initialEndpointId: stri
       <p>
         Deliveries that gave up, with why. Redrive puts them back on the delivery queue.
         {letters.data?.queueDepth !== undefined && (
-          <> The dead-letter queue holds {letters.data.queueDepth} messages.</>
+          <>
+            {' '}
+            The dead-letter queue holds {letters.data.queueDepth}{' '}
+            {letters.data.queueDepth === 1 ? 'message' : 'messages'}.
+          </>
         )}
       </p>
       <form

@@ -151,14 +151,14 @@ export function EndpointPage({ id }: { id: string }) {
           Refresh
         </button>
       </section>
+      <AttemptLog id={id} round={attemptsRound} />
       {data && (
         <>
-          <SecretSection id={id} />
           <TestSection endpoint={data} onSent={() => setAttemptsRound((n) => n + 1)} />
+          <SecretSection id={id} />
           <ReplaySection endpoint={data} />
         </>
       )}
-      <AttemptLog id={id} round={attemptsRound} />
     </>
   );
 }
