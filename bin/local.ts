@@ -63,6 +63,7 @@ const dispatcherOff =
 console.log(`Hookline is running locally.
 
   API          ${hookline.apiUrl}
+  Console      ${hookline.consoleUrl ?? 'not served (see the message above)'} (sign in with the admin key)
   Admin key    ${keyShown}
   Data         ${hookline.dataDir}
   Functions    ${env.HOOKLINE_BUNDLES ? `the synthesized bundles of ${env.HOOKLINE_BUNDLES}` : 'the TypeScript sources'}

@@ -8,6 +8,7 @@
 import { stringify } from 'yaml';
 import { HOOKLINE_VERSION } from '#shared/functions';
 import { headers, parameters, responses, securitySchemes } from './openapi-parts/components';
+import { MANAGERS } from './openapi-parts/operations';
 import { paths } from './openapi-parts/paths';
 import { componentSchemas } from './openapi-parts/schemas';
 
@@ -45,7 +46,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       { url: 'http://localhost:3000', description: 'Local mode (`npm start`).' },
     ],
-    security: [{ apiKey: ['admin'] }],
+    security: MANAGERS,
     tags: [
       { name: 'health' },
       { name: 'events', description: 'Publishing and the event log.' },

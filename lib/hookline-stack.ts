@@ -48,6 +48,7 @@ export const FUNCTION_STORAGE: Readonly<Record<FunctionName, FunctionStorage>> =
       'idempotency',
       'apiKeys',
       'feeds',
+      'endpointState',
     ],
     queues: ['delivery', 'deadLetter', 'jobs'],
   },

@@ -143,6 +143,6 @@ export const securitySchemes: Record<string, JsonSchema> = {
     type: 'http',
     scheme: 'bearer',
     description:
-      'An API key, `Authorization: Bearer hk_…`. Its scope (`publish` or `admin`) is the role an operation lists; a key with a tenant is confined to that tenant on every route. Local mode prints its admin key on start.',
+      'An API key, `Authorization: Bearer hk_…`. Its scope (`publish`, `admin`, or `portal` for a tenant portal session’s token) is the role an operation lists; a key with a tenant, and every portal session, is confined to that tenant on every route. Local mode prints its admin key on start.',
   },
 };

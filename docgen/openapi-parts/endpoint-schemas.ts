@@ -87,8 +87,21 @@ const windowStats = responseObject(
       ['p50', 'p95', 'p99'],
     ),
     deadLetters: count('Deliveries dead-lettered in the window.'),
+    buckets: {
+      type: 'array',
+      description:
+        'The window in equal slices, oldest first (12 of 5 minutes for the hour, 24 of an hour for the day): a chart’s bars.',
+      items: responseObject(
+        {
+          start: dateTime('When the slice begins (UTC).'),
+          delivered: count('Attempts that delivered in the slice.'),
+          failed: count('Attempts that failed in the slice.'),
+        },
+        ['start', 'delivered', 'failed'],
+      ),
+    },
   },
-  ['attempts', 'delivered', 'failed', 'successRatio', 'latencyMs', 'deadLetters'],
+  ['attempts', 'delivered', 'failed', 'successRatio', 'latencyMs', 'deadLetters', 'buckets'],
 );
 
 const ENDPOINT_TYPE: JsonSchema = {
@@ -257,8 +270,20 @@ export function endpointSchemas(): Record<string, JsonSchema> {
           type: 'boolean',
           description: 'False when the day held more attempts than were read: then a sample.',
         },
+        circuit: responseObject(
+          {
+            state: {
+              type: 'string',
+              enum: ['closed', 'open', 'half-open'],
+              description:
+                '`open`: deliveries wait until `openUntil`; `half-open`: a few probes go through, and the first success closes it.',
+            },
+            openUntil: dateTime('Until when an open circuit holds deliveries back.'),
+          },
+          ['state'],
+        ),
       },
-      ['endpointId', 'lastHour', 'lastDay', 'complete'],
+      ['endpointId', 'lastHour', 'lastDay', 'complete', 'circuit'],
     ),
   };
 }

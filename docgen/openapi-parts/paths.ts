@@ -3,98 +3,24 @@
  * (lambda/handlers/ingest.ts), `managementRoutes` (lambda/handlers/management.ts) and the API
  * keys function (lambda/handlers/keys.ts). Each lists the answers its route can really give.
  */
-import { AUTHORIZER_CACHE_SECONDS } from '#shared/api';
 import { MAX_EVENT_BYTES } from '../../lambda/domain/event';
 import { FEED_MAX_WAIT_SECONDS } from '../../lambda/domain/feed';
 import { MAX_JSON_DEPTH } from '../../lambda/http/middlewares';
-import { authorizedErrors, headerRef, parameterRef, responseRef } from './components';
+import { accessPaths } from './access-paths';
+import { headerRef, parameterRef } from './components';
 import { publishExample } from './events';
 import { type JsonSchema, schemaRef } from './json-schema';
-
-const JSON_MEDIA = 'application/json';
-
-/** Who may call an operation: the scopes of API keys, as security requirement roles. */
-const PUBLISHERS = [{ apiKey: ['publish'] }, { apiKey: ['admin'] }];
-
-interface Operation {
-  readonly id: string;
-  readonly tag: string;
-  readonly summary: string;
-  readonly description?: string;
-  readonly parameters?: readonly JsonSchema[];
-  readonly body?: { readonly schema: string; readonly required?: boolean; example?: JsonSchema };
-  /** The success answers, by status. */
-  readonly answers: Record<string, JsonSchema>;
-  /** Problems this route can answer besides {@link authorizedErrors}. */
-  readonly problems?: readonly ('400' | '404' | '409' | '413' | '422')[];
-  readonly security?: readonly Record<string, string[]>[];
-}
-
-const PROBLEM_RESPONSES = {
-  '400': 'BadRequest',
-  '404': 'NotFound',
-  '409': 'Conflict',
-  '413': 'PayloadTooLarge',
-  '422': 'Unprocessable',
-} as const;
-
-function operation(op: Operation): JsonSchema {
-  return {
-    operationId: op.id,
-    tags: [op.tag],
-    summary: op.summary,
-    ...(op.description !== undefined && { description: op.description }),
-    ...(op.parameters !== undefined && { parameters: [...op.parameters] }),
-    ...(op.body !== undefined && {
-      requestBody: {
-        required: op.body.required ?? true,
-        content: {
-          [JSON_MEDIA]: {
-            schema: schemaRef(op.body.schema),
-            ...(op.body.example !== undefined && { example: op.body.example }),
-          },
-        },
-      },
-    }),
-    responses: {
-      ...op.answers,
-      ...Object.fromEntries(
-        (op.problems ?? []).map((status) => [status, responseRef(PROBLEM_RESPONSES[status])]),
-      ),
-      ...authorizedErrors,
-    },
-    ...(op.security !== undefined && { security: [...op.security] }),
-  };
-}
-
-const answer = (
-  description: string,
-  schema?: string,
-  headers: Record<string, JsonSchema> = {},
-): JsonSchema => ({
-  description,
-  ...(Object.keys(headers).length > 0 && { headers }),
-  ...(schema !== undefined && { content: { [JSON_MEDIA]: { schema: schemaRef(schema) } } }),
-});
-
-const created = (description: string, schema: string) =>
-  answer(description, schema, { Location: headerRef('Location') });
-const NO_CONTENT = { '204': answer('Done; no body.') };
-const PAGE = [parameterRef('Limit'), parameterRef('Cursor')];
-const ENDPOINT = [parameterRef('EndpointId')];
-
-const query = (name: string, description: string, schema: JsonSchema): JsonSchema => ({
-  name,
-  in: 'query',
-  description,
-  schema,
-});
-
-const instantQuery = (name: string, description: string) =>
-  query(name, `${description} An ISO-8601 date-time with a zone.`, {
-    type: 'string',
-    format: 'date-time',
-  });
+import {
+  answer,
+  created,
+  ENDPOINT,
+  instantQuery,
+  NO_CONTENT,
+  operation,
+  PAGE,
+  PUBLISHERS,
+  query,
+} from './operations';
 
 const health: JsonSchema = {
   operationId: 'getHealth',
@@ -107,6 +33,7 @@ const health: JsonSchema = {
 
 export function paths(): Record<string, Record<string, JsonSchema>> {
   return {
+    ...accessPaths(),
     '/health': { get: health },
     '/v1/events': {
       post: operation({
@@ -362,35 +289,6 @@ export function paths(): Record<string, Record<string, JsonSchema>> {
         summary: 'A replay or redrive job’s progress',
         parameters: [parameterRef('JobId')],
         answers: { '200': answer('The job.', 'Job') },
-        problems: ['404'],
-      }),
-    },
-    '/v1/api-keys': {
-      post: operation({
-        id: 'createApiKey',
-        tag: 'api keys',
-        summary: 'Create an API key',
-        description: 'Operator admin keys only (no tenant). The key is shown this once.',
-        body: { schema: 'ApiKeyCreate', example: { scope: 'publish', tenant: 'acme' } },
-        answers: { '201': created('Created.', 'ApiKeyCreated') },
-        problems: ['400', '413'],
-      }),
-      get: operation({
-        id: 'listApiKeys',
-        tag: 'api keys',
-        summary: 'List API keys',
-        description: 'Operator admin keys only. Never the keys themselves.',
-        answers: { '200': answer('Every key, oldest first.', 'ApiKeyList') },
-      }),
-    },
-    '/v1/api-keys/{id}': {
-      delete: operation({
-        id: 'deleteApiKey',
-        tag: 'api keys',
-        summary: 'Revoke an API key',
-        description: `Operator admin keys only. Caches (API Gateway’s and the functions’) forget the key within ${AUTHORIZER_CACHE_SECONDS / 60} minutes.`,
-        parameters: [parameterRef('ApiKeyId')],
-        answers: NO_CONTENT,
         problems: ['404'],
       }),
     },

@@ -7,6 +7,11 @@ import { API_KEY_ID_PATTERN } from '../../lambda/adapters/dynamo/api-key-store';
 import { TENANT_PATTERN } from '../../lambda/domain/event';
 import { ENDPOINT_ID_PATTERN, EVENT_ID_PATTERN } from '../../lambda/domain/ids';
 import type { ApiKeyScope } from '../../lambda/domain/ports';
+import {
+  DEFAULT_PORTAL_TTL_SECONDS,
+  MAX_PORTAL_TTL_SECONDS,
+  MIN_PORTAL_TTL_SECONDS,
+} from '../../lambda/http/routes/portal-sessions';
 import { deliverySchemas } from './delivery-schemas';
 import { endpointSchemas } from './endpoint-schemas';
 import { catalogSchemas } from './events';
@@ -23,7 +28,9 @@ import {
 } from './json-schema';
 import { LIMITS } from './limits';
 
-const API_KEY_SCOPES = everyMember<ApiKeyScope>()(['publish', 'admin']);
+const API_KEY_SCOPES = everyMember<ApiKeyScope>()(['publish', 'admin', 'portal']);
+/** What `POST /v1/api-keys` makes; portal tokens come from `POST /v1/portal-sessions`. */
+const CREATABLE_SCOPES = ['publish', 'admin'];
 
 /** What publishing answers for one accepted event, alone or as a batch item. */
 const acceptedFields = (): Record<string, JsonSchema> => ({
@@ -42,6 +49,7 @@ const apiKeyView = (): Record<string, JsonSchema> => ({
   prefix: { type: 'string', description: 'The first characters of the key, to recognise it.' },
   description: { type: 'string' },
   createdAt: dateTime('UTC.'),
+  expiresAt: dateTime('When a portal session ends; keys have none.'),
 });
 
 export function componentSchemas(): Record<string, JsonSchema> {
@@ -179,7 +187,7 @@ export function componentSchemas(): Record<string, JsonSchema> {
 
     ApiKeyCreate: requestObject(
       {
-        scope: { type: 'string', enum: [...API_KEY_SCOPES] },
+        scope: { type: 'string', enum: CREATABLE_SCOPES },
         tenant: schemaRef('Tenant'),
         description: { type: 'string', maxLength: LIMITS.apiKeyDescriptionLength },
       },
@@ -199,5 +207,43 @@ export function componentSchemas(): Record<string, JsonSchema> {
       [...API_KEY_REQUIRED, 'key'],
     ),
     ApiKeyList: responseObject({ data: { type: 'array', items: schemaRef('ApiKey') } }, ['data']),
+    Caller: responseObject(
+      {
+        scope: { type: 'string', enum: [...API_KEY_SCOPES] },
+        tenant: schemaRef('Tenant'),
+        expiresAt: dateTime('When a portal session ends.'),
+      },
+      ['scope'],
+    ),
+    PortalSessionCreate: requestObject(
+      {
+        tenant: schemaRef('Tenant'),
+        ttlSeconds: {
+          type: 'integer',
+          minimum: MIN_PORTAL_TTL_SECONDS,
+          maximum: MAX_PORTAL_TTL_SECONDS,
+          description: `How long the link works (default ${DEFAULT_PORTAL_TTL_SECONDS}).`,
+        },
+      },
+      ['tenant'],
+    ),
+    PortalSession: responseObject(
+      {
+        id: schemaRef('ApiKeyId'),
+        url: {
+          type: 'string',
+          format: 'uri',
+          description: 'The console’s address with `#portal=<token>`: open it, or embed it.',
+        },
+        token: {
+          type: 'string',
+          pattern: '^hk_portal_[A-Za-z0-9_-]+$',
+          description: 'The session’s credential, shown this once: only its hash is stored.',
+        },
+        tenant: schemaRef('Tenant'),
+        expiresAt: dateTime('When the session ends (UTC).'),
+      },
+      ['id', 'url', 'token', 'tenant', 'expiresAt'],
+    ),
   };
 }

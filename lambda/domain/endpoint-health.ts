@@ -55,6 +55,20 @@ export function circuitGate(state: CircuitState | undefined, now: number): Gate 
   return { allow: true, probe: true };
 }
 
+/** A circuit as the API shows it: closed, open until a time, or half-open (probing). */
+export type CircuitView =
+  | { readonly state: 'closed' }
+  | { readonly state: 'open'; readonly openUntil: string }
+  | { readonly state: 'half-open' };
+
+export function circuitView(state: CircuitState | undefined, now: number): CircuitView {
+  if (state?.openUntil === undefined) return { state: 'closed' };
+  if (now < state.openUntil) {
+    return { state: 'open', openUntil: new Date(state.openUntil).toISOString() };
+  }
+  return { state: 'half-open' };
+}
+
 /** Whether the window that began at `windowStart` still counts at `now`. */
 export const windowCurrent = (state: CircuitState | undefined, now: number): boolean =>
   state?.windowStart !== undefined && now - state.windowStart < CIRCUIT_WINDOW_MS;

@@ -263,7 +263,11 @@ export interface OperationalEvents {
   publish(detailType: OperationalDetailType, detail: Record<string, unknown>): Promise<void>;
 }
 
-export type ApiKeyScope = 'publish' | 'admin';
+/**
+ * `publish` publishes; `admin` manages; `portal` is a tenant portal session's token: it manages
+ * its one tenant's endpoints through the management routes, until it expires, and nothing else.
+ */
+export type ApiKeyScope = 'publish' | 'admin' | 'portal';
 
 /**
  * Who a request acts for. Without `tenant` an operator (every tenant); with one, every route is
@@ -272,6 +276,8 @@ export type ApiKeyScope = 'publish' | 'admin';
 export interface ApiPrincipal {
   readonly scope: ApiKeyScope;
   readonly tenant?: string;
+  /** Epoch seconds after which the credential is refused (portal sessions). */
+  readonly expiresAt?: number;
 }
 
 export interface KeyLookup {

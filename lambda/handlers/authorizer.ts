@@ -8,11 +8,16 @@ import { authorizerDependencies } from '../wiring/authorizer';
 import { configFromEnvironment } from '../wiring/environment';
 import { lazyHandler } from '../wiring/lazy-handler';
 
-/** What the authorizer tells the functions about the key; `tenant` is '' for an operator key. */
+/**
+ * What the authorizer tells the functions about the key; `tenant` is '' for an operator key,
+ * `expiresAt` '' for a key that does not expire (else epoch seconds). API Gateway caches this
+ * answer for minutes, so the functions check `expiresAt` themselves on every request.
+ */
 export interface AuthorizerContext {
   [key: string]: string;
   scope: ApiKeyScope;
   tenant: string;
+  expiresAt: string;
 }
 
 export interface AuthorizerDependencies {
@@ -53,11 +58,15 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
     const principal = await principalOf(deps, event.headers?.authorization);
     if (!principal) {
       logger.info('request with an unknown API key', { route: event.routeKey });
-      return { isAuthorized: false, context: { scope: 'publish', tenant: '' } };
+      return { isAuthorized: false, context: { scope: 'publish', tenant: '', expiresAt: '' } };
     }
     return {
       isAuthorized: true,
-      context: { scope: principal.scope, tenant: principal.tenant ?? '' },
+      context: {
+        scope: principal.scope,
+        tenant: principal.tenant ?? '',
+        expiresAt: principal.expiresAt === undefined ? '' : String(principal.expiresAt),
+      },
     };
   };
 }

@@ -10,19 +10,25 @@ import {
   deleteApiKey,
   listApiKeys,
 } from '../http/routes/api-keys';
+import {
+  createPortalSession,
+  type PortalSessionDependencies,
+} from '../http/routes/portal-sessions';
 import type { RouteEvent } from '../http/routes/shared';
 import { configFromEnvironment } from '../wiring/environment';
 import { keysDependencies } from '../wiring/keys';
 import { lazyHandler } from '../wiring/lazy-handler';
 
-export interface KeysDependencies extends ApiKeyRoutesDependencies {
+export interface KeysDependencies
+  extends ApiKeyRoutesDependencies,
+    Omit<PortalSessionDependencies, 'apiKeys'> {
   readonly keys: KeyLookup;
 }
 
 /**
- * `/v1/api-keys`: the only function allowed to write the API keys table, and only for
- * operator admin keys. Kept apart from the management function, which tenant-scoped keys
- * reach, so that no flaw there can mint a key.
+ * `/v1/api-keys` and `/v1/portal-sessions`: the only function allowed to write the API keys
+ * table, and only for operator admin keys. Kept apart from the management function, which
+ * tenant-scoped keys and portal sessions reach, so that no flaw there can mint a credential.
  */
 export function createKeysHandler(deps: KeysDependencies) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
@@ -35,11 +41,16 @@ export function createKeysHandler(deps: KeysDependencies) {
           path: '/v1/api-keys',
           handler: (event: RouteEvent) => createApiKey(deps, event),
         },
-        { method: 'GET', path: '/v1/api-keys', handler: () => listApiKeys(deps) },
+        { method: 'GET', path: '/v1/api-keys', handler: () => listApiKeys(deps, deps.now()) },
         {
           method: 'DELETE',
           path: '/v1/api-keys/{id}',
           handler: (event: RouteEvent) => deleteApiKey(deps, event),
+        },
+        {
+          method: 'POST',
+          path: '/v1/portal-sessions',
+          handler: (event: RouteEvent) => createPortalSession(deps, event),
         },
       ]) as never,
     );

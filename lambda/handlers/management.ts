@@ -19,6 +19,7 @@ import {
 } from '../http/routes/endpoints';
 import { getEvent, listEvents, listEventTypes } from '../http/routes/events';
 import { readEndpointFeed } from '../http/routes/feed';
+import { describeCaller } from '../http/routes/me';
 import type { RouteEvent } from '../http/routes/shared';
 import { configFromEnvironment } from '../wiring/environment';
 import { lazyHandler } from '../wiring/lazy-handler';
@@ -28,12 +29,16 @@ export type { ManagementDependencies };
 
 type Route = (deps: ManagementDependencies, event: RouteEvent) => Promise<HttpResult>;
 
-/** The operator API; every route needs an admin key. */
+/**
+ * The management API; every route needs an admin key or a portal session's token, which the
+ * routes confine to its tenant as they do a tenant-scoped key.
+ */
 export const managementRoutes: readonly {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   route: Route;
 }[] = [
+  { method: 'GET', path: '/v1/me', route: describeCaller },
   { method: 'GET', path: '/v1/event-types', route: listEventTypes },
   { method: 'POST', path: '/v1/endpoints', route: createEndpoint },
   { method: 'GET', path: '/v1/endpoints', route: listEndpoints },
@@ -58,7 +63,7 @@ export const managementRoutes: readonly {
 export function createManagementHandler(deps: ManagementDependencies) {
   const authorised = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(problemDetails())
-    .use(requireApiKey(deps.keys, ['admin']))
+    .use(requireApiKey(deps.keys, ['admin', 'portal']))
     .handler(
       httpRouterHandler(
         managementRoutes.map(({ method, path, route }) => ({

@@ -10,6 +10,7 @@ import {
   UnauthorizedError,
 } from '../domain/errors';
 import { TENANT_PATTERN } from '../domain/event';
+import { hasExpired } from '../domain/expiry';
 import type { ApiKeyScope, ApiPrincipal, KeyLookup } from '../domain/ports';
 import { type HttpResult, problem } from './response';
 
@@ -51,13 +52,24 @@ export function problemDetails(): HttpMiddleware {
 /** The key the API Gateway authorizer found for this request, if one ran. */
 function authorizedPrincipal(event: APIGatewayProxyEventV2): ApiPrincipal | undefined {
   const context = (
-    event.requestContext as { authorizer?: { lambda?: { scope?: unknown; tenant?: unknown } } }
+    event.requestContext as {
+      authorizer?: { lambda?: { scope?: unknown; tenant?: unknown; expiresAt?: unknown } };
+    }
   ).authorizer?.lambda;
   const scope = context?.scope;
-  if (scope !== 'admin' && scope !== 'publish') return undefined;
+  if (scope !== 'admin' && scope !== 'publish' && scope !== 'portal') return undefined;
   const tenant = context?.tenant;
-  if (typeof tenant === 'string' && TENANT_PATTERN.test(tenant)) return { scope, tenant };
-  return { scope };
+  const confined = typeof tenant === 'string' && TENANT_PATTERN.test(tenant);
+  // A portal session without a tenant would be an operator: never trust such a context.
+  if (scope === 'portal' && !confined) return undefined;
+  const expiresAt = Number(context?.expiresAt);
+  return {
+    scope,
+    ...(confined && { tenant }),
+    ...(typeof context?.expiresAt === 'string' &&
+      context.expiresAt !== '' &&
+      Number.isFinite(expiresAt) && { expiresAt }),
+  };
 }
 
 const PRINCIPAL = Symbol('hookline.principal');
@@ -91,6 +103,10 @@ export function requireApiKey(
       }
       const principal = authorizedPrincipal(request.event) ?? (await keys.principalOf(match[1]));
       if (!principal) throw new UnauthorizedError('the API key is not valid');
+      // API Gateway may serve a cached authorizer answer past a session's end: check it here.
+      if (hasExpired(principal.expiresAt, Date.now())) {
+        throw new UnauthorizedError('the portal session has expired: ask for a new link');
+      }
       if (!scopes.includes(principal.scope)) {
         throw new ForbiddenError(`this route needs a key with scope ${scopes.join(' or ')}`);
       }

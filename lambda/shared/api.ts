@@ -20,5 +20,6 @@ export const apiRoutes: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/api-keys', target: 'keys', authorized: true },
   { method: 'GET', path: '/v1/api-keys', target: 'keys', authorized: true },
   { method: 'DELETE', path: '/v1/api-keys/{id}', target: 'keys', authorized: true },
+  { method: 'POST', path: '/v1/portal-sessions', target: 'keys', authorized: true },
   { method: 'ANY', path: '/v1/{proxy+}', target: 'management', authorized: true },
 ];

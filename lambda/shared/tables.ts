@@ -106,7 +106,13 @@ export const tables = {
     ttlAttribute: 'expiresAt',
   },
   /** API keys, stored as SHA-256 hashes only. */
-  apiKeys: { name: 'api-keys', envVar: 'API_KEYS_TABLE', partitionKey: text('keyHash') },
+  // Portal sessions expire; other keys have no `expiresAt` and stay until revoked.
+  apiKeys: {
+    name: 'api-keys',
+    envVar: 'API_KEYS_TABLE',
+    partitionKey: text('keyHash'),
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof tables;

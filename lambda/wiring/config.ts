@@ -35,6 +35,8 @@ export interface RuntimeConfig {
   readonly endpointSecretsKeyArn?: string | undefined;
   /** The Secrets Manager secret whose value signs pagination cursors (AWS). */
   readonly cursorSecretArn?: string | undefined;
+  /** The console's address, `https://…/`; portal links start with it. None: no console. */
+  readonly consoleUrl?: string | undefined;
   /**
    * Local mode only: a key kept in the data dir that stands in for both of the above (KMS
    * and the cursor secret), so that local mode seals and signs exactly as AWS does.

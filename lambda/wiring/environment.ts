@@ -45,5 +45,6 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Run
     bootstrapAdminKeySecretArn: env[functionEnv.bootstrapAdminKeySecretArn] || undefined,
     endpointSecretsKeyArn: env[functionEnv.endpointSecretsKeyArn] || undefined,
     cursorSecretArn: env[functionEnv.cursorSecretArn] || undefined,
+    consoleUrl: env[functionEnv.consoleUrl] || undefined,
   };
 }

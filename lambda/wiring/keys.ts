@@ -5,5 +5,10 @@ import { apiKeyRepository } from './repositories';
 
 export function keysDependencies(config: RuntimeConfig): KeysDependencies {
   const apiKeys = apiKeyRepository(config);
-  return { keys: new CachedKeyLookup(apiKeys), apiKeys };
+  return {
+    keys: new CachedKeyLookup(apiKeys),
+    apiKeys,
+    consoleUrl: config.consoleUrl,
+    now: Date.now,
+  };
 }

@@ -1,4 +1,6 @@
+import { dynamoClient } from '../adapters/clients/dynamodb';
 import { CachedKeyLookup } from '../adapters/dynamo/api-key-store';
+import { DynamoEndpointHealth } from '../adapters/dynamo/endpoint-health-store';
 import { resolveHost } from '../adapters/http/dns';
 import type { ManagementDependencies } from '../handlers/management';
 import type { RuntimeConfig } from './config';
@@ -25,6 +27,7 @@ export function managementDependencies(config: RuntimeConfig): ManagementDepende
     events: eventRepository(config),
     deliveries: deliveryStateRepository(config),
     attempts: attemptLog(config),
+    health: new DynamoEndpointHealth(dynamoClient(config), config.tableName('endpointState')),
     feeds: feedStore(config),
     deadLetterDepth: () => deadLetters.depth(),
     // Starting a job needs only the job table and queue; the replay function runs it.

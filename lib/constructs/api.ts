@@ -215,6 +215,8 @@ export class Api extends Construct {
       'dynamodb:UpdateItem',
       'dynamodb:BatchWriteItem',
     );
+    // GET .../stats shows each endpoint's circuit, which the dispatchers keep here.
+    grantOnTable(tables.endpointState, fn, 'dynamodb:GetItem');
     // Jobs are started here (and read back); the replay function runs them.
     grantOnTable(tables.jobs, fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
     // Replay and redrive honour an Idempotency-Key: claim it, or read the first claim.

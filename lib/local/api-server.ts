@@ -7,6 +7,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { AUTHORIZER_CACHE_SECONDS, apiRoutes, type RouteDefinition } from '#shared/api';
+import { type ConsoleFilesOptions, consoleFiles, isConsoleRequest } from './console-files';
 import { type LocalEventBus, PutEventsRequestError, parsePutEventsRequest } from './event-bus';
 import { localContext } from './lambda-context';
 import { foreignHostMessage, isLoopbackHost } from './loopback';
@@ -30,6 +31,8 @@ export interface LocalApiOptions {
   /** Checks the admin key for sandbox reads, which are not part of the API. */
   readonly isAdminKey: (authorization: string | undefined) => Promise<boolean>;
   readonly functionTimeoutMs: number;
+  /** The console's files and who may frame them; without it, `/console/` is a 404. */
+  readonly console?: ConsoleFilesOptions;
 }
 
 /** API Gateway's HTTP API payload limit. */
@@ -305,6 +308,8 @@ function localRoute(
   if (method === 'POST' && url.pathname === '/' && target.startsWith('AWSEvents.'))
     return target === 'AWSEvents.PutEvents' ? putEvents(options) : unknownOperation;
   if (url.pathname === '/_local/bus' && method === 'GET') return localBus(options);
+  if (options.console && isConsoleRequest(method, url.pathname))
+    return consoleFiles(options.console);
   const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
   if (sandboxName) return sandbox(options, sandboxName);
   const route = routeFor(method, url.pathname);

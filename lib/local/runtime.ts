@@ -33,6 +33,7 @@ import { ingestDependencies } from '../../lambda/wiring/ingest';
 import { keysDependencies } from '../../lambda/wiring/keys';
 import { managementDependencies } from '../../lambda/wiring/management';
 import { apiKeyRepository, jobDependencies } from '../../lambda/wiring/repositories';
+import { consoleAssetsDir, LOCAL_CONSOLE_PATH } from '../console/assets';
 import { createLocalApi } from './api-server';
 import { BundleError, readAssembly } from './bundles/assembly';
 import { templateSettings } from './bundles/environment';
@@ -81,6 +82,8 @@ export interface LocalOptions {
 
 export interface LocalHookline {
   readonly apiUrl: string;
+  /** Where the console is served (`<apiUrl>/console/`); absent when it could not be built. */
+  readonly consoleUrl?: string;
   /** The in-process DynamoDB, e.g. for `npm run hookline -- keys create` against local mode. */
   readonly dynamoEndpoint: string;
   /** The in-process SQS, e.g. for `aws sqs receive-message` on the DLQ of `queueUrls`. */
@@ -157,6 +160,7 @@ export function localRuntimeConfig(
     allowPrivateTargets: true,
     localMasterKey,
     endpointCacheMs: LOCAL_ENDPOINT_CACHE_MS,
+    consoleUrl: `${busUrl}${LOCAL_CONSOLE_PATH}`,
   };
 }
 
@@ -205,9 +209,17 @@ function localBus(functions: LocalFunctions, log: (line: string) => void): Local
 }
 
 /** API Gateway, PutEvents, the sandbox and `/_local/bus`, on one loopback port. */
-function localApi(config: RuntimeConfig, functions: LocalFunctions, bus: LocalEventBus) {
+function localApi(
+  config: RuntimeConfig,
+  functions: LocalFunctions,
+  bus: LocalEventBus,
+  consoleDir: string | undefined,
+) {
   const keys = new CachedKeyLookup(apiKeyRepository(config));
   return createLocalApi({
+    ...(consoleDir !== undefined && {
+      console: { dir: consoleDir, frameAncestors: config.settings.consoleFrameAncestors },
+    }),
     handlers: {
       ingest: functions.ingest as never,
       management: functions.management,
@@ -314,6 +326,16 @@ function startPollers(
   };
 }
 
+/** The console's files, built when missing; the API runs without them if they cannot be. */
+function builtConsole(log: (line: string) => void): string | undefined {
+  try {
+    return consoleAssetsDir();
+  } catch (error) {
+    log(`The console could not be built, so it is not served: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /**
  * Runs the whole system in this process: the same handlers and adapters as in AWS, built by
  * the same factories and wiring, pointed at dynalite and fauxqs.
@@ -335,6 +357,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
     ...(options.sqsInFlightLimit !== undefined && { inFlightLimit: options.sqsInFlightLimit }),
   });
 
+  const consoleDir = builtConsole(log);
   // Listening first: the dispatcher's bus client needs the API's address.
   const server = createServer();
   const apiUrl = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
@@ -365,12 +388,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalHookl
   }
 
   const bus = localBus(functions, log);
-  server.on('request', localApi(config, functions, bus));
+  server.on('request', localApi(config, functions, bus, consoleDir));
   const pollers = startPollers(standIns, functions, settings, options, log);
 
   let stopped = false;
   return {
     apiUrl,
+    ...(consoleDir !== undefined && { consoleUrl: `${apiUrl}${LOCAL_CONSOLE_PATH}` }),
     dynamoEndpoint: standIns.dynamoEndpoint,
     sqsEndpoint: standIns.sqsEndpoint,
     apiKey: key,

@@ -100,6 +100,40 @@ describe('the API answers as its OpenAPI document says', () => {
     expect([revoked.status, revokedAgain.status]).toEqual([204, 404]);
   });
 
+  it('says who calls, and opens tenant portal sessions for operator admin keys only', async () => {
+    // Act
+    const operator = await call('describeCaller');
+    const session = await call('createPortalSession', {
+      body: { tenant: 'acme', ttlSeconds: 600 },
+    });
+    const portal = await call('describeCaller', { key: field(session, 'token') });
+    const tooLong = await call('createPortalSession', {
+      body: { tenant: 'acme', ttlSeconds: 86_401 },
+    });
+    const byTenantKey = await call('createPortalSession', {
+      body: { tenant: 'acme' },
+      key: made.acmeAdminKey,
+    });
+    const byPortal = await call('createPortalSession', {
+      body: { tenant: 'acme' },
+      key: field(session, 'token'),
+    });
+
+    // Assess
+    expect(operator.status).toBe(200);
+    expect(operator.body).toEqual({ scope: 'admin' });
+    expect(session.status).toBe(201);
+    expect(field(session, 'url')).toMatch(/\/console\/#portal=hk_portal_/);
+    expect(portal.body).toEqual({
+      scope: 'portal',
+      tenant: 'acme',
+      expiresAt: field(session, 'expiresAt'),
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.requestMatchesDocument).toBe(false);
+    expect([byTenantKey.status, byPortal.status]).toEqual([403, 403]);
+  });
+
   it('creates endpoints, pages through them, reads and changes one', async () => {
     // Act
     const healthy = await call('createEndpoint', {

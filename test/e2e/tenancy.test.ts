@@ -16,6 +16,9 @@ interface Created {
 
 type Keys = Record<'admin' | 'publish', string>;
 
+/** A's credentials that manage: its admin key, and a portal session opened for it. */
+const MANAGERS = ['admin', 'portal'] as const;
+
 const invoice = (extra: Record<string, unknown> = {}) => ({
   type: 'invoice.paid',
   data: exampleOf('invoice.paid'),
@@ -30,6 +33,9 @@ describe('tenant-scoped keys: nothing of tenant B is readable, changeable, repla
   const events = {} as Record<'a' | 'b', string>;
   let bJobId: string;
   let bLetterCount = 0;
+  let portalA: string;
+  const managerOfA = (kind: (typeof MANAGERS)[number]) =>
+    kind === 'admin' ? keys.a.admin : portalA;
 
   const as = (key: string) => (method: string, path: string, body?: unknown) =>
     system.request(method, path, body, { authorization: `Bearer ${key}` });
@@ -89,6 +95,9 @@ describe('tenant-scoped keys: nothing of tenant B is readable, changeable, repla
     });
     expect(job.status).toBe(202);
     bJobId = ((await job.json()) as { id: string }).id;
+    const session = await operator('POST', '/v1/portal-sessions', { tenant: 'a' });
+    expect(session.status).toBe(201);
+    portalA = ((await session.json()) as { token: string }).token;
   }, 90_000);
 
   afterAll(async () => {
@@ -97,78 +106,86 @@ describe('tenant-scoped keys: nothing of tenant B is readable, changeable, repla
     if (system) removeDataDir(system.dataDir);
   });
 
-  it('answers 404 for every by-id route aimed at B’s endpoint, event or job', async () => {
-    // Prepare
-    const a = as(keys.a.admin);
-    const b = endpoints.b.id;
-    const byId: [string, string, unknown?][] = [
-      ['GET', `/v1/endpoints/${b}`],
-      ['PATCH', `/v1/endpoints/${b}`, { description: 'mine now' }],
-      ['GET', `/v1/endpoints/${b}/secret`],
-      ['POST', `/v1/endpoints/${b}/secret/rotate`, {}],
-      ['POST', `/v1/endpoints/${b}/test`, {}],
-      ['GET', `/v1/endpoints/${b}/attempts`],
-      ['GET', `/v1/endpoints/${b}/stats`],
-      ['GET', `/v1/endpoints/${b}/feed`],
-      ['POST', `/v1/endpoints/${b}/replay`, { since: '2020-01-01T00:00:00Z' }],
-      ['DELETE', `/v1/endpoints/${b}`],
-      ['GET', `/v1/events/${events.b}`],
-      ['GET', `/v1/jobs/${bJobId}`],
-    ];
+  it.each(MANAGERS)(
+    'answers 404 for every by-id route aimed at B’s endpoint, event or job (A’s %s)',
+    async (kind) => {
+      // Prepare
+      const a = as(managerOfA(kind));
+      const b = endpoints.b.id;
+      const byId: [string, string, unknown?][] = [
+        ['GET', `/v1/endpoints/${b}`],
+        ['PATCH', `/v1/endpoints/${b}`, { description: 'mine now' }],
+        ['GET', `/v1/endpoints/${b}/secret`],
+        ['POST', `/v1/endpoints/${b}/secret/rotate`, {}],
+        ['POST', `/v1/endpoints/${b}/test`, {}],
+        ['GET', `/v1/endpoints/${b}/attempts`],
+        ['GET', `/v1/endpoints/${b}/stats`],
+        ['GET', `/v1/endpoints/${b}/feed`],
+        ['POST', `/v1/endpoints/${b}/replay`, { since: '2020-01-01T00:00:00Z' }],
+        ['DELETE', `/v1/endpoints/${b}`],
+        ['GET', `/v1/events/${events.b}`],
+        ['GET', `/v1/jobs/${bJobId}`],
+      ];
 
-    // Act
-    const statuses = await Promise.all(
-      byId.map(async ([method, path, body]) => (await a(method, path, body)).status),
-    );
-    const tried = new Set(
-      byId.map(
-        ([method, path]) => `${method} ${path.replace(/\/(ep|msg|job)_[0-9A-Z]{26}/, '/{id}')}`,
-      ),
-    );
-    const untried = managementRoutes
-      .filter((route) => route.path.includes('{id}'))
-      .map((route) => `${route.method} ${route.path}`)
-      .filter((route) => !tried.has(route));
+      // Act
+      const statuses = await Promise.all(
+        byId.map(async ([method, path, body]) => (await a(method, path, body)).status),
+      );
+      const tried = new Set(
+        byId.map(
+          ([method, path]) => `${method} ${path.replace(/\/(ep|msg|job)_[0-9A-Z]{26}/, '/{id}')}`,
+        ),
+      );
+      const untried = managementRoutes
+        .filter((route) => route.path.includes('{id}'))
+        .map((route) => `${route.method} ${route.path}`)
+        .filter((route) => !tried.has(route));
 
-    // Assess: every by-id route of the API table was tried, all 404, and B's endpoint is
-    // untouched (same secret, same description)
-    expect(untried).toEqual([]);
-    expect(statuses).toEqual(byId.map(() => 404));
-    const stillB = (await (await as(keys.b.admin)('GET', `/v1/endpoints/${b}/secret`)).json()) as {
-      secret: string;
-    };
-    expect(stillB.secret).toBe(endpoints.b.secret);
-    const bEndpoint = (await (await as(keys.b.admin)('GET', `/v1/endpoints/${b}`)).json()) as {
-      description?: string;
-    };
-    expect(bEndpoint.description).toBeUndefined();
-  });
+      // Assess: every by-id route of the API table was tried, all 404, and B's endpoint is
+      // untouched (same secret, same description)
+      expect(untried).toEqual([]);
+      expect(statuses).toEqual(byId.map(() => 404));
+      const stillB = (await (
+        await as(keys.b.admin)('GET', `/v1/endpoints/${b}/secret`)
+      ).json()) as {
+        secret: string;
+      };
+      expect(stillB.secret).toBe(endpoints.b.secret);
+      const bEndpoint = (await (await as(keys.b.admin)('GET', `/v1/endpoints/${b}`)).json()) as {
+        description?: string;
+      };
+      expect(bEndpoint.description).toBeUndefined();
+    },
+  );
 
-  it('lists only A’s own endpoints, events, dead letters; naming tenant B is 403', async () => {
-    // Prepare
-    const a = as(keys.a.admin);
+  it.each(MANAGERS)(
+    'lists only A’s own endpoints, events, dead letters; naming tenant B is 403 (A’s %s)',
+    async (kind) => {
+      // Prepare
+      const a = as(managerOfA(kind));
 
-    // Act
-    const ownEndpoints = (await (await a('GET', '/v1/endpoints')).json()) as {
-      data: { id: string }[];
-    };
-    const ownEvents = (await (await a('GET', '/v1/events')).json()) as { data: { id: string }[] };
-    const ownLetters = await deadLettersOf(a);
-    const foreign = await Promise.all(
-      ['/v1/endpoints?tenant=b', '/v1/events?tenant=b', `/v1/events/${events.b}?tenant=b`].map(
-        async (path) => (await a('GET', path)).status,
-      ),
-    );
-    const lettersOfB = await a('GET', `/v1/dead-letters?endpointId=${endpoints.bFailing.id}`);
+      // Act
+      const ownEndpoints = (await (await a('GET', '/v1/endpoints')).json()) as {
+        data: { id: string }[];
+      };
+      const ownEvents = (await (await a('GET', '/v1/events')).json()) as { data: { id: string }[] };
+      const ownLetters = await deadLettersOf(a);
+      const foreign = await Promise.all(
+        ['/v1/endpoints?tenant=b', '/v1/events?tenant=b', `/v1/events/${events.b}?tenant=b`].map(
+          async (path) => (await a('GET', path)).status,
+        ),
+      );
+      const lettersOfB = await a('GET', `/v1/dead-letters?endpointId=${endpoints.bFailing.id}`);
 
-    // Assess
-    expect(ownEndpoints.data.map((e) => e.id)).toEqual([endpoints.a.id]);
-    expect(ownEvents.data.map((e) => e.id)).toEqual([events.a]);
-    expect(ownLetters.data).toEqual([]);
-    expect(ownLetters.queueDepth).toBeUndefined();
-    expect(foreign).toEqual([403, 403, 403]);
-    expect(lettersOfB.status).toBe(404);
-  });
+      // Assess
+      expect(ownEndpoints.data.map((e) => e.id)).toEqual([endpoints.a.id]);
+      expect(ownEvents.data.map((e) => e.id)).toEqual([events.a]);
+      expect(ownLetters.data).toEqual([]);
+      expect(ownLetters.queueDepth).toBeUndefined();
+      expect(foreign).toEqual([403, 403, 403]);
+      expect(lettersOfB.status).toBe(404);
+    },
+  );
 
   it('publishes only into its own tenant: another tenant is 403, alone or in a batch', async () => {
     // Prepare
@@ -244,32 +261,38 @@ describe('tenant-scoped keys: nothing of tenant B is readable, changeable, repla
     expect(genuine.status).toBe(200);
   });
 
-  it('keeps API keys to operators: tenant keys can neither list nor mint nor revoke keys', async () => {
-    // Act
-    const statuses = await Promise.all(
-      [
-        ['GET', '/v1/api-keys'],
-        ['POST', '/v1/api-keys', { scope: 'admin' }],
-        ['DELETE', `/v1/api-keys/key_${'A'.repeat(22)}`],
-      ].map(
-        async ([method, path, body]) =>
-          (await as(keys.a.admin)(method as string, path as string, body)).status,
-      ),
-    );
-    const listed = (await (await operator('GET', '/v1/api-keys')).json()) as {
-      data: { tenant?: string; scope: string; prefix: string }[];
-    };
+  it.each(MANAGERS)(
+    'keeps API keys and portal sessions to operators: A’s %s can neither list nor mint nor revoke them',
+    async (kind) => {
+      // Act
+      const statuses = await Promise.all(
+        [
+          ['GET', '/v1/api-keys'],
+          ['POST', '/v1/api-keys', { scope: 'admin' }],
+          ['DELETE', `/v1/api-keys/key_${'A'.repeat(22)}`],
+          ['POST', '/v1/portal-sessions', { tenant: 'a' }],
+          ['POST', '/v1/portal-sessions', { tenant: 'b' }],
+        ].map(
+          async ([method, path, body]) =>
+            (await as(managerOfA(kind))(method as string, path as string, body)).status,
+        ),
+      );
+      const listed = (await (await operator('GET', '/v1/api-keys')).json()) as {
+        data: { tenant?: string; scope: string; prefix: string }[];
+      };
 
-    // Assess
-    expect(statuses).toEqual([403, 403, 403]);
-    expect(
-      listed.data
-        .filter((k) => k.tenant === 'a')
-        .map((k) => k.scope)
-        .sort(),
-    ).toEqual(['admin', 'publish']);
-    expect(JSON.stringify(listed)).not.toContain(keys.a.admin);
-  });
+      // Assess
+      expect(statuses).toEqual([403, 403, 403, 403, 403]);
+      expect(
+        listed.data
+          .filter((k) => k.tenant === 'a')
+          .map((k) => k.scope)
+          .sort(),
+      ).toEqual(['admin', 'portal', 'publish']);
+      expect(JSON.stringify(listed)).not.toContain(keys.a.admin);
+      expect(JSON.stringify(listed)).not.toContain(portalA);
+    },
+  );
 
   it('revokes a key over the API: the next request with it is refused before any function', async () => {
     // Prepare

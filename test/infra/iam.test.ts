@@ -126,6 +126,8 @@ const EXPECTED: Readonly<Record<FunctionName, Record<string, string[]>>> = {
     // Read, and written for a test delivery to a polling endpoint, as its feed is.
     'table:attempts': ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
     'table:deliveries': ['dynamodb:Query'],
+    // The stats show each endpoint's circuit.
+    'table:endpointState': ['dynamodb:GetItem'],
     'table:endpoints': [
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',

@@ -566,7 +566,7 @@ describe('HTTP API', () => {
     }
   });
 
-  it('serves the API keys from the keys function, matched before the management catch-all', () => {
+  it('serves API keys and portal sessions from the keys function, matched before the management catch-all', () => {
     // Prepare
     const keyRoutes = apiRoutes.filter((route) => route.target === 'keys');
 
@@ -578,6 +578,7 @@ describe('HTTP API', () => {
       'POST /v1/api-keys',
       'GET /v1/api-keys',
       'DELETE /v1/api-keys/{id}',
+      'POST /v1/portal-sessions',
     ]);
     expect(keyRoutes.every((route) => route.authorized)).toBe(true);
     for (const route of keyRoutes) {

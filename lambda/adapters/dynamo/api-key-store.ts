@@ -20,6 +20,11 @@ export interface ApiKeyRecord {
   readonly prefix: string;
   readonly createdAt: string;
   readonly description?: string;
+  /**
+   * Epoch seconds after which the key is refused (portal sessions); also the table's TTL
+   * attribute, so DynamoDB deletes it some time later. Absent: the key never expires.
+   */
+  readonly expiresAt?: number;
 }
 
 export const hashApiKey = (key: string): string =>
@@ -30,7 +35,7 @@ const PREFIX_RANDOM_CHARS = 6;
 
 /** `hk_publish_Ab12Cd`: the scope part and the first random characters. */
 export function keyPrefix(key: string): string {
-  const scopePart = /^hk_(admin|publish)_/.exec(key)?.[0] ?? '';
+  const scopePart = /^hk_(admin|publish|portal)_/.exec(key)?.[0] ?? '';
   return key.slice(0, scopePart.length + PREFIX_RANDOM_CHARS);
 }
 
@@ -61,7 +66,11 @@ export class DynamoApiKeyRepository {
   async store(
     key: string,
     scope: ApiKeyScope,
-    options: { readonly tenant?: string; readonly description?: string } = {},
+    options: {
+      readonly tenant?: string;
+      readonly description?: string;
+      readonly expiresAt?: number;
+    } = {},
   ): Promise<ApiKeyRecord> {
     const record: ApiKeyRecord = {
       keyHash: hashApiKey(key),
@@ -70,6 +79,7 @@ export class DynamoApiKeyRepository {
       createdAt: new Date().toISOString(),
       ...(options.tenant !== undefined && { tenant: options.tenant }),
       ...(options.description !== undefined && { description: options.description }),
+      ...(options.expiresAt !== undefined && { expiresAt: options.expiresAt }),
     };
     await this.client.send(
       new PutCommand({
@@ -148,8 +158,11 @@ export class CachedKeyLookup implements KeyLookup {
     const found = record && {
       scope: record.scope,
       ...(record.tenant !== undefined && { tenant: record.tenant }),
+      ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
     };
     this.cache.set(hash, { found, until: this.now() + KEY_CACHE_MS });
+    // An expired session is still found, with its `expiresAt`: requireApiKey answers 401
+    // "expired" for it, on every request, whatever API Gateway or this cache remembered.
     return found;
   }
 }

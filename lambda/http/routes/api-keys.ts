@@ -6,6 +6,7 @@ import {
   generateApiKey,
 } from '../../adapters/dynamo/api-key-store';
 import { TENANT_PATTERN } from '../../domain/event';
+import { hasExpired } from '../../domain/expiry';
 import type { ApiKeyScope } from '../../domain/ports';
 import { FieldReader, isPlainObject } from '../../domain/validation';
 import { readJsonBody } from '../middlewares';
@@ -27,6 +28,9 @@ const keyView = (record: ApiKeyRecord) => ({
   prefix: record.prefix,
   ...(record.description !== undefined && { description: record.description }),
   createdAt: record.createdAt,
+  ...(record.expiresAt !== undefined && {
+    expiresAt: new Date(record.expiresAt * 1000).toISOString(),
+  }),
 });
 
 /** `{scope, tenant?, description?}` → 201 with the key, shown this once. */
@@ -58,8 +62,12 @@ export async function createApiKey(
   return json(201, { ...view, key }, { location: `/v1/api-keys/${view.id}` });
 }
 
-export async function listApiKeys(deps: ApiKeyRoutesDependencies): Promise<HttpResult> {
-  const records = await deps.apiKeys.list();
+/** Every key and live portal session; ended sessions wait only for DynamoDB's TTL sweep. */
+export async function listApiKeys(
+  deps: ApiKeyRoutesDependencies,
+  nowMs: number,
+): Promise<HttpResult> {
+  const records = (await deps.apiKeys.list()).filter((r) => !hasExpired(r.expiresAt, nowMs));
   records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   return json(200, { data: records.map(keyView) });
 }

@@ -5,7 +5,11 @@ import type { DynamoEventRepository } from '../../adapters/dynamo/event-store';
 import type { ResolveHost } from '../../domain/endpoint';
 import type { FeedStore } from '../../domain/feed';
 import type { JobDependencies } from '../../domain/jobs';
-import type { IdempotencyRepository, KeyLookup } from '../../domain/ports';
+import type {
+  EndpointHealthRepository,
+  IdempotencyRepository,
+  KeyLookup,
+} from '../../domain/ports';
 import type { PublishDependencies } from '../../domain/publish';
 import type { CursorSigner } from '../cursors';
 
@@ -22,6 +26,8 @@ export interface ManagementDependencies {
     'forEvent' | 'deadLetters' | 'deadLetteredSince'
   >;
   readonly attempts: Pick<DynamoAttemptLog, 'list' | 'since' | 'deliveredAt'>;
+  /** Each endpoint's circuit, as the dispatchers share it; read for the stats. */
+  readonly health: Pick<EndpointHealthRepository, 'circuit'>;
   /** Polling endpoints' feeds, read by their consumers. */
   readonly feeds: Pick<FeedStore, 'read' | 'appended'>;
   /** Messages in the delivery DLQ, whatever put them there. */

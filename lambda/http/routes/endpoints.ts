@@ -6,6 +6,7 @@ import {
   resolvedUrlProblem,
   type UrlPolicy,
 } from '../../domain/endpoint';
+import { circuitView } from '../../domain/endpoint-health';
 import { BadRequestError, ConflictError } from '../../domain/errors';
 import { newEndpointId } from '../../domain/ids';
 import { parseReplayRequest } from '../../domain/job-requests';
@@ -169,13 +170,15 @@ export async function endpointStatsRoute(
   const endpoint = await findEndpoint(deps, event);
   const now = deps.now();
   const since = new Date(now - STATS_WINDOWS.lastDay).toISOString();
-  const [attempts, deadLetters] = await Promise.all([
+  const [attempts, deadLetters, circuit] = await Promise.all([
     deps.attempts.since(endpoint.id, since, STATS_MAX_PAGES),
     deps.deliveries.deadLetteredSince(endpoint.id, since),
+    deps.health.circuit(endpoint.id),
   ]);
   return json(200, {
     endpointId: endpoint.id,
     ...endpointStats(attempts.items, deadLetters, now),
+    circuit: circuitView(circuit, now),
     // False when the day held more attempts than were read: the figures are then a sample.
     complete: attempts.complete,
   });

@@ -14,6 +14,7 @@ import {
   settingsEnvironment,
 } from '#shared/settings';
 import { type TableName, tables } from '#shared/tables';
+import { LOCAL_CONSOLE_PATH } from '../../console/assets';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINT_CACHE_MS, LOCAL_REGION } from '../tables';
 import { type Assembly, type BundledFunction, BundleError } from './assembly';
 
@@ -181,6 +182,11 @@ export function functionEnvironment(
   const found = { kmsKeys: [] as ReferencedKey[], secrets: [] as ReferencedKey[] };
   const variables: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.variables)) {
+    if (name === functionEnv.consoleUrl) {
+      // The template names the CloudFront distribution; locally the API's port serves it.
+      variables[name] = `${local.endpoints.eventBridge}${LOCAL_CONSOLE_PATH}`;
+      continue;
+    }
     if (typeof value === 'string') {
       variables[name] = value;
       continue;

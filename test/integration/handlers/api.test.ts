@@ -191,19 +191,33 @@ describe('the authorizer handler', () => {
     return createAuthorizerHandler(deps)(event as never);
   };
 
-  it('passes on the scope and tenant of a stored key, and refuses an unknown one', async () => {
+  it('passes on the scope, tenant and end of a stored key, and refuses an unknown one', async () => {
     // Prepare
     const tenantKey = generateApiKey('admin');
     await keyStore.store(tenantKey, 'admin', { tenant: 'acme' });
+    const portalToken = generateApiKey('portal');
+    await keyStore.store(portalToken, 'portal', { tenant: 'acme', expiresAt: 1_900_000_000 });
 
     // Act
     const known = await authorize(`Bearer ${publishKey}`);
     const confined = await authorize(`Bearer ${tenantKey}`);
+    const portal = await authorize(`Bearer ${portalToken}`);
     const unknown = await authorize(`Bearer ${generateApiKey('admin')}`);
 
-    // Assess
-    expect(known).toEqual({ isAuthorized: true, context: { scope: 'publish', tenant: '' } });
-    expect(confined).toEqual({ isAuthorized: true, context: { scope: 'admin', tenant: 'acme' } });
+    // Assess: the end goes on, so each function can refuse the session once it is over,
+    // whatever API Gateway cached
+    expect(known).toEqual({
+      isAuthorized: true,
+      context: { scope: 'publish', tenant: '', expiresAt: '' },
+    });
+    expect(confined).toEqual({
+      isAuthorized: true,
+      context: { scope: 'admin', tenant: 'acme', expiresAt: '' },
+    });
+    expect(portal).toEqual({
+      isAuthorized: true,
+      context: { scope: 'portal', tenant: 'acme', expiresAt: '1900000000' },
+    });
     expect(unknown.isAuthorized).toBe(false);
   });
 
