@@ -58,6 +58,8 @@ export async function launchBrowser(options: BrowserContextOptions = {}): Promis
     viewport: { width: 1280, height: 800 },
     ...options,
   });
+  // Shorter than a test's timeout, so a stuck step names its locator.
+  context.setDefaultTimeout(10_000);
   await context.addInitScript({
     content: readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'),
   });

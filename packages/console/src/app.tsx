@@ -291,9 +291,13 @@ function Page({ route, operator }: { route: Route; operator: boolean }) {
   const [section = 'endpoints', id] = route.parts;
   switch (section) {
     case 'endpoints':
-      return id ? <EndpointPage id={id} /> : <EndpointsPage />;
+      return id ? <EndpointPage key={id} id={id} /> : <EndpointsPage />;
     case 'events':
-      return id ? <EventPage id={id} tenant={route.query.get('tenant')} /> : <EventsPage />;
+      return id ? (
+        <EventPage key={id} id={id} tenant={route.query.get('tenant')} />
+      ) : (
+        <EventsPage />
+      );
     case 'dead-letters':
       return <DeadLettersPage initialEndpointId={route.query.get('endpointId') ?? ''} />;
     case 'catalog':

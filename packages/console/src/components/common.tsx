@@ -65,7 +65,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
         setProblem(undefined);
       })
       .catch((error: unknown) => {
-        if (live) setProblem(toProblem(error));
+        if (!live) return;
+        setData(undefined);
+        setProblem(toProblem(error));
       })
       .finally(() => {
         if (live) setLoading(false);

@@ -394,7 +394,7 @@ function AttemptLog({ id, round }: { id: string; round: number }) {
   return (
     <section aria-labelledby="attempts-heading">
       <h2 id="attempts-heading">Attempt log</h2>
-      <div class="toolbar">
+      <div class="inline-form">
         <label for="attempt-status">Show</label>
         <select
           id="attempt-status"
