@@ -445,6 +445,13 @@ describe.skipIf(!CHROMIUM)('console in Chromium', () => {
   });
 
   it('fits a phone, and has a dark theme', async () => {
+    await json(
+      system.request('POST', '/v1/endpoints', {
+        url: `${system.apiUrl}/sandbox/ui-phone`,
+        description: 'Orders receiver',
+      }),
+      201,
+    );
     const { page, errors } = await openPage();
     await signIn(page);
     await page.locator('[data-endpoint-id] .health').first().waitFor();

@@ -10,18 +10,21 @@ import {
 } from 'playwright-core';
 
 /**
- * Debian's Chromium (or `HOOKLINE_CHROMIUM`), driven by playwright-core: no browser
- * download. Undefined when none is installed; the browser test files then skip.
+ * Debian's Chromium, or the one `HOOKLINE_CHROMIUM` names (then only that one), driven by
+ * playwright-core: no browser download. Undefined when none is found; the browser test
+ * files then skip, saying so once.
  */
-export const CHROMIUM: string | undefined = [
-  process.env.HOOKLINE_CHROMIUM,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-].find((path): path is string => !!path && existsSync(path));
+export const CHROMIUM: string | undefined = (
+  process.env.HOOKLINE_CHROMIUM
+    ? [process.env.HOOKLINE_CHROMIUM]
+    : ['/usr/bin/chromium', '/usr/bin/chromium-browser']
+).find((path) => existsSync(path));
 
 if (!CHROMIUM) {
   console.warn(
-    "browser tests skipped: no Chromium found (install Debian's chromium or set HOOKLINE_CHROMIUM)",
+    process.env.HOOKLINE_CHROMIUM
+      ? `browser tests skipped: HOOKLINE_CHROMIUM names no file (${process.env.HOOKLINE_CHROMIUM})`
+      : "browser tests skipped: no Chromium found (install Debian's chromium or set HOOKLINE_CHROMIUM)",
   );
 }
 
