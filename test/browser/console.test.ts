@@ -250,6 +250,64 @@ describe.skipIf(!CHROMIUM)('console in Chromium', () => {
     expectAccessible();
   });
 
+  it('sends a test event, edits, disables, rotates the secret, replays and deletes an endpoint', async () => {
+    const type = catalog[0]?.type ?? '';
+    const endpoint = await json<{ id: string; secret: string }>(
+      system.request('POST', '/v1/endpoints', {
+        url: `${system.apiUrl}/sandbox/ui-manage`,
+        description: 'Managed receiver',
+      }),
+      201,
+    );
+    const { page, errors } = await openPage();
+    await signIn(page);
+    await go(page, `#/endpoints/${endpoint.id}`, 'Managed receiver');
+
+    await page.getByLabel('Event type').selectOption(type);
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh attempts' }).click();
+          return page.locator('table.attempts tbody tr').first().textContent();
+        },
+        { timeout: 15_000 },
+      )
+      .toContain(type);
+
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Description (optional)').fill('Renamed receiver');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Renamed receiver' }).waitFor();
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
+    const stored = await json<{ enabled: boolean; description: string }>(
+      system.request('GET', `/v1/endpoints/${endpoint.id}`),
+      200,
+    );
+    expect(stored).toMatchObject({ enabled: false, description: 'Renamed receiver' });
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.getByRole('button', { name: 'Disable' }).waitFor();
+
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('button', { name: 'Rotate now' }).click();
+    await expect.poll(() => page.getByTestId('signing-secret').textContent()).toMatch(/^whsec_/);
+    expect(await page.getByTestId('signing-secret').textContent()).not.toBe(endpoint.secret);
+
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect
+      .poll(() => page.locator('.job').getAttribute('data-job-status'), { timeout: 20_000 })
+      .toBe('completed');
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete for good' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Endpoints' }).waitFor();
+    expect((await system.request('GET', `/v1/endpoints/${endpoint.id}`)).status).toBe(404);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('lists a failing endpoint’s dead letters with their reason and redrives them', async () => {
     const type = catalog[0]?.type ?? '';
     const endpoint = await json<{ id: string }>(
@@ -462,6 +520,20 @@ describe.skipIf(!CHROMIUM)('console in Chromium', () => {
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SCREENSHOTS_DIR, 'phone.png') });
+    for (const [route, heading] of [
+      ['#/dead-letters', 'Dead letters'],
+      ['#/events', 'Events'],
+      ['#/endpoints', 'Endpoints'],
+    ] as const) {
+      await page.setViewportSize({ width: 360, height: 740 });
+      await go(page, route, heading);
+      expect(
+        await page.evaluate(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        ),
+        `${route} is wider than 360 px`,
+      ).toBeLessThanOrEqual(0);
+    }
 
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.emulateMedia({ colorScheme: 'dark' });
