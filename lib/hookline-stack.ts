@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type FunctionName, functionEnv } from '#shared/functions';
@@ -8,6 +9,7 @@ import { type HooklineSettings, settingsEnvironment } from '#shared/settings';
 import { type TableName, tables } from '#shared/tables';
 import { Api } from './constructs/api';
 import { ApiKeyAuth } from './constructs/auth';
+import { ConsoleHosting } from './constructs/console-hosting';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { Ingress } from './constructs/ingress';
 import { Monitoring } from './constructs/monitoring';
@@ -81,6 +83,8 @@ export class HooklineStack extends Stack {
   readonly api: Api;
   readonly ingress: Ingress;
   readonly monitoring: Monitoring;
+  /** The console and tenant portal on CloudFront; `undefined` when `consoleHosting` is off. */
+  readonly console: ConsoleHosting | undefined;
 
   constructor(scope: Construct, id: string, props: HooklineStackProps) {
     super(scope, id, props);
@@ -143,6 +147,11 @@ export class HooklineStack extends Stack {
     }
     this.admitQueueSenders();
 
+    this.console =
+      (props.consoleHosting ?? defaultDeploymentSettings.consoleHosting)
+        ? this.hostConsole(settings, logRetentionDays, logRemovalPolicy)
+        : undefined;
+
     this.monitoring = this.createMonitoring(props, removalPolicy, metricsNamespace);
     this.addOutputs();
     this.acknowledgeNagFindings();
@@ -195,6 +204,26 @@ export class HooklineStack extends Stack {
     }
   }
 
+  /**
+   * The console on CloudFront, in front of the API too; the keys function learns its address
+   * to build tenant portal links (`<url>#portal=<token>`). Without hosting it stays unset and
+   * the keys function returns no link.
+   */
+  private hostConsole(
+    settings: HooklineSettings,
+    logRetentionDays: RetentionDays,
+    logRemovalPolicy: RemovalPolicy,
+  ): ConsoleHosting {
+    const hosting = new ConsoleHosting(this, 'Console', {
+      api: this.api.httpApi,
+      frameAncestors: settings.consoleFrameAncestors,
+      logRetentionDays,
+      logRemovalPolicy,
+    });
+    this.api.keysFunction.addEnvironment(functionEnv.consoleUrl, hosting.url);
+    return hosting;
+  }
+
   /** Alarms on every endpoint, queue and function, the topic they notify, the dashboard. */
   private createMonitoring(
     props: HooklineStackProps,
@@ -234,6 +263,12 @@ export class HooklineStack extends Stack {
   /** The stack outputs operators and the README's commands use. */
   private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
+    if (this.console !== undefined) {
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: this.console.url,
+        description: "The web console's address (CloudFront); tenant portal links start with it",
+      });
+    }
     new CfnOutput(this, 'EventBusName', {
       value: this.ingress.eventBus.eventBusName,
       description: 'Producers publish here (PutEvents); Hookline only reads it',

@@ -221,4 +221,27 @@ describe('hookline endpoints and keys', () => {
     expect(fromTable).toContain(keyId);
     expect(fromTable).not.toContain(key);
   });
+
+  it('opens a tenant portal link whose token manages that tenant only, for the time asked', async () => {
+    // Act
+    const opened = await hookline(['portal', 'acme', '--ttl', '15m']);
+    const url = /^ {0}(http\S+#portal=hk_portal_\S+)$/m.exec(opened.stdout)?.[1] as string;
+    const token = url.split('#portal=')[1] as string;
+    const me = await fetch(`${system.apiUrl}/v1/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const badTtl = await hookline(['portal', 'acme', '--ttl', 'soon']);
+
+    // Assess
+    expect(opened.code).toBe(0);
+    expect(opened.stdout).toMatch(/^A portal for tenant acme, until /);
+    expect(url.startsWith(`${system.apiUrl}/console/#portal=`)).toBe(true);
+    const body = (await me.json()) as { scope: string; tenant: string; expiresAt: string };
+    expect(body).toMatchObject({ scope: 'portal', tenant: 'acme' });
+    const lasts = Date.parse(body.expiresAt) - Date.now();
+    expect(lasts).toBeGreaterThan(14 * 60_000);
+    expect(lasts).toBeLessThanOrEqual(15 * 60_000);
+    expect(badTtl.code).toBe(2);
+    expect(badTtl.stderr).toContain('--ttl must be a duration');
+  });
 });

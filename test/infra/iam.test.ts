@@ -74,10 +74,34 @@ function grantsOf(fn: { role?: IConstruct } & IConstruct): Record<string, string
   );
 }
 
-/** Allow statements of every IAM policy of the template, whoever holds it. */
-const allPolicyStatements = (): Statement[] =>
+/**
+ * The roles of the custom resource handlers that CDK adds for the console's hosting (its
+ * BucketDeployment and the auto-delete of its bucket): they run during deploys only, with
+ * policies aws-cdk-lib writes. Checked on their own below.
+ */
+const cdkHandlerRoles = (): string[] =>
+  t
+    .ofType('AWS::IAM::Role')
+    .map(([id]) => id)
+    .filter(
+      (id) =>
+        id.startsWith('CustomCDKBucketDeployment') ||
+        id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProviderRole'),
+    );
+
+/** Every role but CDK's console deployment handlers: Hookline's own. */
+const hooklineRole = (roleIds: readonly string[]) =>
+  !roleIds.some((id) => cdkHandlerRoles().includes(id));
+
+/** Statements of every IAM policy of the template attached to roles `holders` accepts: any by default. */
+const allPolicyStatements = (
+  holders: (roleIds: readonly string[]) => boolean = () => true,
+): Statement[] =>
   t
     .ofType('AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      holders((policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref)),
+    )
     .flatMap(
       ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
     );
@@ -194,11 +218,51 @@ describe('IAM: exactly the calls each function makes', () => {
   });
 
   it('attaches no managed policy and allows no wildcard action or resource', () => {
-    for (const [, role] of t.ofType('AWS::IAM::Role'))
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    for (const statement of allPolicyStatements()) {
+    for (const [id, role] of t.ofType('AWS::IAM::Role')) {
+      if (cdkHandlerRoles().includes(id)) continue;
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
+    for (const statement of allPolicyStatements(hooklineRole)) {
       expect(asArray(statement.Action).filter((a) => a.includes('*'))).toEqual([]);
       expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|\/\*"/);
+    }
+  });
+
+  it("leaves wildcards only to CDK's console deployment handlers, on the console's buckets", () => {
+    // Prepare: the two handlers that run during a deploy only (BucketDeployment, which
+    // copies the console's files and invalidates the distribution, and the auto-delete of
+    // the files bucket), whose policies aws-cdk-lib writes.
+    const hosting = t.stack.console;
+    if (hosting === undefined) throw new Error('console hosting is on by default');
+    const filesBucket = arnOf(t.id(hosting.bucket));
+    const cdkAssets =
+      /:s3:::",\{"Fn::Sub":"cdk-hnb659fds-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}"\}/;
+
+    // Act
+    const roles = cdkHandlerRoles();
+    const wildcards = allPolicyStatements((roleIds) => roleIds.some((id) => roles.includes(id)));
+
+    // Assess: exactly these two roles, and every statement of theirs stays on the CDK asset
+    // bucket and the console bucket, but the invalidation, which CDK does not narrow.
+    expect(roles).toEqual([
+      expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderRole/),
+      t.id(hosting.deployment.handlerRole),
+    ]);
+    for (const statement of wildcards) {
+      const resources = asArray(statement.Resource).map((r) => JSON.stringify(r));
+      if (JSON.stringify(statement.Action).includes('cloudfront:')) {
+        expect(statement.Action).toEqual([
+          'cloudfront:CreateInvalidation',
+          'cloudfront:GetInvalidation',
+        ]);
+        continue;
+      }
+      for (const resource of resources) {
+        expect(
+          resource.includes(JSON.stringify(filesBucket)) || cdkAssets.test(resource),
+          resource,
+        ).toBe(true);
+      }
     }
   });
 

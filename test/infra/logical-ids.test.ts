@@ -15,10 +15,11 @@ import {
 import { buildStack, type CfnResource, StackTemplate, type Synthesized } from './synth';
 
 /**
- * lib/stateful-resources.json lists every table, queue, bus, key, secret, topic, log group and
- * the API of the stack as deployed. CloudFormation replaces a resource whose logical id, type
- * or an immutable property changes: a table or queue would come back empty, the bus, secret
- * and topic with new ARNs, the API with a new URL. Moving a construct changes its id, so a
+ * lib/stateful-resources.json lists every table, queue, bus, key, secret, topic, log group,
+ * bucket, the API and the console's distribution of the stack as deployed. CloudFormation
+ * replaces a resource whose logical id, type or an immutable property changes: a table, queue
+ * or logs bucket would come back empty, the bus, secret and topic with new ARNs, the API and
+ * the console with new URLs. Moving a construct changes its id, so a
  * move must keep the id (`overrideLogicalId`) or be announced in CHANGELOG.md.
  */
 const pinned = readPinList().resources;
@@ -41,7 +42,7 @@ describe('a deployed stack updates in place', () => {
     expect(statefulDrift(template.resources, constructPaths(built.stack), pinned)).toEqual([]);
   });
 
-  it('pins the tables, queues, buses, keys, secrets, topic, log groups and API', () => {
+  it('pins the tables, queues, buses, keys, secrets, topic, log groups, API, buckets and distribution', () => {
     const countOf = (type: string) => Object.values(pinned).filter((p) => p.type === type).length;
     expect(countOf('AWS::DynamoDB::Table')).toBe(9);
     expect(countOf('AWS::SQS::Queue')).toBe(6);
@@ -49,7 +50,10 @@ describe('a deployed stack updates in place', () => {
     expect(countOf('AWS::KMS::Key')).toBe(2);
     expect(countOf('AWS::SecretsManager::Secret')).toBe(2);
     expect(countOf('AWS::SNS::Topic')).toBe(1);
-    expect(Object.keys(pinned)).toHaveLength(31);
+    // The console's files and access logs, and its distribution (its domain is the address).
+    expect(countOf('AWS::S3::Bucket')).toBe(2);
+    expect(countOf('AWS::CloudFront::Distribution')).toBe(1);
+    expect(Object.keys(pinned)).toHaveLength(35);
   });
 
   it('has the same pinned resources in a staged stack, only its bus names derived from it', () => {

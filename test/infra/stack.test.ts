@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZER_CACHE_SECONDS, apiRoutes } from '#shared/api';
 import { eventBus, ingestRulePattern, operationsBus } from '#shared/bus';
@@ -294,8 +295,20 @@ describe('queues', () => {
 describe('functions', () => {
   const names = ['ingest', 'management', 'keys', 'dispatcher', 'replay', 'authorizer'] as const;
 
-  it('are exactly these six', () => {
-    expect(t.ofType('AWS::Lambda::Function')).toHaveLength(names.length);
+  it("are exactly these six, beside CDK's two console deployment handlers", () => {
+    // Prepare: the handlers aws-cdk-lib adds for the console (its BucketDeployment, and the
+    // auto-delete of its files bucket) run only while CloudFormation deploys.
+    const cdkHandler =
+      /^Custom(CDKBucketDeployment|S3AutoDeleteObjectsCustomResourceProviderHandler)/;
+
+    // Act
+    const ids = t.ofType('AWS::Lambda::Function').map(([id]) => id);
+
+    // Assess
+    expect(ids.filter((id) => !cdkHandler.test(id)).sort()).toEqual(
+      names.map((name) => t.id(fns()[name])).sort(),
+    );
+    expect(ids.filter((id) => cdkHandler.test(id))).toHaveLength(2);
     expect(t.stack.functions).toHaveLength(names.length);
   });
 
@@ -343,6 +356,19 @@ describe('functions', () => {
       dispatcher: {
         [functionEnv.endpointSecretsKeyArn]: keyArn,
         [operationsBus.envVar]: ref(t.id(stack.ingress.operationsBus)),
+      },
+      // Portal links start with the console's address (console hosting is on by default).
+      keys: {
+        [functionEnv.consoleUrl]: {
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              { 'Fn::GetAtt': [t.id(stack.console?.distribution as IConstruct), 'DomainName'] },
+              '/',
+            ],
+          ],
+        },
       },
     };
 

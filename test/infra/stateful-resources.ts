@@ -25,6 +25,11 @@ export const IMMUTABLE_PROPERTIES: Readonly<Record<string, readonly string[]>> =
   'AWS::Logs::LogGroup': ['LogGroupName', 'LogGroupClass'],
   'AWS::ApiGatewayV2::Api': ['ProtocolType'],
   'AWS::ApiGatewayV2::Stage': ['StageName'],
+  // The access logs bucket holds CloudFront's and S3's logs; a new one starts empty.
+  'AWS::S3::Bucket': ['BucketName'],
+  // Its domain is the console's address, which portal links handed out start with: a new
+  // distribution gets a new domain, though no property change replaces it.
+  'AWS::CloudFront::Distribution': [],
 };
 
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set(Object.keys(IMMUTABLE_PROPERTIES));

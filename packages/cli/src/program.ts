@@ -5,6 +5,7 @@ import { registerEvents } from './commands/events.js';
 import { registerHealth } from './commands/health.js';
 import { registerKeys } from './commands/keys.js';
 import { registerListen } from './commands/listen.js';
+import { registerPortal } from './commands/portal.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRecovery } from './commands/recovery.js';
 import { registerSmoke } from './commands/smoke.js';
@@ -67,6 +68,7 @@ Target: local mode (http://127.0.0.1:3000, key from .hookline/admin-key) unless 
   registerHealth(program);
   registerRecovery(program);
   registerKeys(program);
+  registerPortal(program);
   registerListen(program);
   registerSmoke(program);
   eachCommand(program, acceptGlobalOptionsAfter);
