@@ -1,12 +1,9 @@
 import { render } from 'preact';
+import { App, takePortalToken } from './app';
+import { applyStoredTheme } from './theme';
+import './styles.css';
 
-function App() {
-  return (
-    <main>
-      <h1>Hookline</h1>
-    </main>
-  );
-}
-
+applyStoredTheme();
+takePortalToken();
 const root = document.getElementById('app');
 if (root) render(<App />, root);
