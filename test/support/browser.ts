@@ -8,7 +8,6 @@ import {
   chromium,
   type Page,
 } from 'playwright-core';
-import { consoleAssetsDir } from '../../lib/console/assets';
 
 /**
  * Debian's Chromium, or the one `HOOKLINE_CHROMIUM` names (then only that one), driven by
@@ -122,8 +121,3 @@ export function formatViolations(where: string, violations: readonly AxeViolatio
 }
 
 export const SCREENSHOTS_DIR = resolve(import.meta.dirname, '../../docs/screenshots');
-
-/** The console under test is the one in this tree: rebuilt when its sources changed. */
-export function ensureConsoleBuilt(): void {
-  consoleAssetsDir();
-}

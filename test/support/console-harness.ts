@@ -11,7 +11,6 @@ import {
   type AxeViolation,
   axeViolations,
   type Browser,
-  ensureConsoleBuilt,
   formatViolations,
   launchBrowser,
   SCREENSHOTS_DIR,
@@ -112,7 +111,6 @@ export function useConsole(env: Record<string, string> = {}): ConsoleHarness {
   };
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
     [harness.system, harness.browser] = await Promise.all([startLocalSystem(env), launchBrowser()]);
     harness.consoleUrl = `${harness.system.apiUrl}/console/`;
     harness.catalog = (
