@@ -17,7 +17,7 @@ export type FunctionName = (typeof functionNames)[number];
 export const HANDLER_METADATA_KEY = 'hookline:handler';
 
 /** Reported by `GET /health` and in every delivery's `user-agent`. */
-export const HOOKLINE_VERSION = '0.7.0';
+export const HOOKLINE_VERSION = '0.8.0';
 
 export const USER_AGENT = `Hookline/${HOOKLINE_VERSION}`;
 

@@ -92,7 +92,7 @@ describe('the management handler', () => {
     const health = await call(management, 'GET', '/health');
 
     // Assess
-    expect(health).toMatchObject({ status: 200, body: { status: 'ok', version: '0.7.0' } });
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok', version: '0.8.0' } });
   });
 
   it('lets an admin key create and read an endpoint, and turns other keys away with problems', async () => {
