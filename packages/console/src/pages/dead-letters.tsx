@@ -11,6 +11,7 @@ import {
 } from '../components/common';
 import { useCatalog } from '../components/endpoint-form';
 import { JobProgress } from '../components/job';
+import { usePaging } from '../components/pager';
 import { href } from '../router';
 import { useSession } from '../session';
 
@@ -28,7 +29,8 @@ export function DeadLettersPage({ initialEndpointId }: { initialEndpointId: stri
   const [endpointId, setEndpointId] = useState(initialEndpointId);
   const [eventType, setEventType] = useState('');
   const [filter, setFilter] = useState({ endpointId: initialEndpointId, eventType: '' });
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const paging = usePaging();
+  const { cursor } = paging;
   const [selected, setSelected] = useState<string[]>([]);
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   const [jobId, setJobId] = useState<string | undefined>(undefined);
@@ -78,7 +80,7 @@ export function DeadLettersPage({ initialEndpointId }: { initialEndpointId: stri
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          setCursor(undefined);
+          paging.reset();
           setSelected([]);
           setFilter({ endpointId: endpointId.trim(), eventType });
         }}
@@ -210,13 +212,7 @@ export function DeadLettersPage({ initialEndpointId }: { initialEndpointId: stri
           </table>
         </TableWrap>
       )}
-      {letters.data?.nextCursor && (
-        <div class="pager">
-          <button type="button" onClick={() => setCursor(letters.data?.nextCursor)}>
-            More
-          </button>
-        </div>
-      )}
+      {paging.controls(letters.data?.nextCursor)}
     </>
   );
 }

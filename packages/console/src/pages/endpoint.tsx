@@ -22,6 +22,7 @@ import {
 } from '../components/common';
 import { ReplaySection, SecretSection, TestSection } from '../components/endpoint-actions';
 import { EndpointForm } from '../components/endpoint-form';
+import { usePaging } from '../components/pager';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { HealthSummary } from './endpoints';
@@ -164,8 +165,8 @@ export function EndpointPage({ id }: { id: string }) {
 
 function AttemptLog({ id, round }: { id: string; round: number }) {
   const [status, setStatus] = useState('');
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const [previous, setPrevious] = useState<(string | undefined)[]>([]);
+  const paging = usePaging();
+  const { cursor } = paging;
   const attempts = useLoad(
     () =>
       api<Page<Attempt>>(
@@ -184,8 +185,7 @@ function AttemptLog({ id, round }: { id: string; round: number }) {
           value={status}
           onChange={(e) => {
             setStatus(e.currentTarget.value);
-            setCursor(undefined);
-            setPrevious([]);
+            paging.reset();
           }}
         >
           <option value="">All attempts</option>
@@ -239,30 +239,7 @@ function AttemptLog({ id, round }: { id: string; round: number }) {
           </table>
         </TableWrap>
       )}
-      <div class="pager">
-        {previous.length > 0 && (
-          <button
-            type="button"
-            onClick={() => {
-              setCursor(previous[previous.length - 1]);
-              setPrevious(previous.slice(0, -1));
-            }}
-          >
-            Newer
-          </button>
-        )}
-        {attempts.data?.nextCursor && (
-          <button
-            type="button"
-            onClick={() => {
-              setPrevious([...previous, cursor]);
-              setCursor(attempts.data?.nextCursor);
-            }}
-          >
-            Older
-          </button>
-        )}
-      </div>
+      {paging.controls(attempts.data?.nextCursor)}
     </section>
   );
 }

@@ -10,6 +10,7 @@ import {
   useLoad,
 } from '../components/common';
 import { useCatalog } from '../components/endpoint-form';
+import { usePaging } from '../components/pager';
 import { href } from '../router';
 import { tenantQuery, useSession } from '../session';
 import { TenantPicker } from './endpoints';
@@ -27,8 +28,8 @@ export function EventsPage() {
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
   const [filter, setFilter] = useState({ type: '', since: '', until: '' });
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const [previous, setPrevious] = useState<(string | undefined)[]>([]);
+  const paging = usePaging();
+  const { cursor } = paging;
   const events = useLoad(
     () =>
       api<Page<EventSummary>>(
@@ -55,8 +56,7 @@ export function EventsPage() {
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          setCursor(undefined);
-          setPrevious([]);
+          paging.reset();
           setFilter({ type, since, until });
         }}
       >
@@ -121,30 +121,7 @@ export function EventsPage() {
           </table>
         </TableWrap>
       )}
-      <div class="pager">
-        {previous.length > 0 && (
-          <button
-            type="button"
-            onClick={() => {
-              setCursor(previous[previous.length - 1]);
-              setPrevious(previous.slice(0, -1));
-            }}
-          >
-            Newer
-          </button>
-        )}
-        {events.data?.nextCursor && (
-          <button
-            type="button"
-            onClick={() => {
-              setPrevious([...previous, cursor]);
-              setCursor(events.data?.nextCursor);
-            }}
-          >
-            Older
-          </button>
-        )}
-      </div>
+      {paging.controls(events.data?.nextCursor)}
     </>
   );
 }
