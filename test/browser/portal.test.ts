@@ -2,12 +2,42 @@
  * A tenant portal link in Debian's Chromium: confined to its tenant, its token out of the
  * address bar, refused by the API elsewhere, and back to sign-in once it expires.
  */
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM } from '../support/browser';
 import { useConsole } from '../support/console-harness';
 
+/**
+ * The operator's own app: a page that embeds the `src` it is given in an iframe. Reached as
+ * `http://localhost:<port>` it is the origin allowed to frame the portal; as
+ * `http://127.0.0.1:<port>` it is another origin, which must not be able to.
+ */
+async function startEmbeddingApp(): Promise<{ server: Server; port: number }> {
+  const server = createServer((request, response) => {
+    const src = new URL(request.url ?? '/', 'http://app').searchParams.get('src') ?? '';
+    const attribute = src.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+    response
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(
+        `<!doctype html><html lang="en"><title>Acme app</title><h1>Acme app</h1><iframe title="Webhooks" width="1000" height="600" src="${attribute}"></iframe></html>`,
+      );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 describe.skipIf(!CHROMIUM)('the tenant portal in Chromium', () => {
-  const c = useConsole({ HOOKLINE_RETRY_SCHEDULE: '1s', HOOKLINE_MAX_ATTEMPTS: '2' });
+  let app: { server: Server; port: number };
+  beforeAll(async () => {
+    app = await startEmbeddingApp();
+  });
+  afterAll(() => app?.server.close());
+  const c = useConsole(() => ({
+    HOOKLINE_RETRY_SCHEDULE: '1s',
+    HOOKLINE_MAX_ATTEMPTS: '2',
+    HOOKLINE_CONSOLE_FRAME_ANCESTORS: `http://localhost:${app.port}`,
+  }));
   const { json, openPage, go, checkA11y, expectAccessible, screenshot } = c;
 
   it('confines a portal link to its tenant and takes the token out of the address bar', async () => {
@@ -118,6 +148,41 @@ describe.skipIf(!CHROMIUM)('the tenant portal in Chromium', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     expect(other.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('opens inside the operator’s app from an allowed origin, and refuses to be framed by another', async () => {
+    // Prepare
+    const session = await json<{ url: string }>(
+      c.system.request('POST', '/v1/portal-sessions', { tenant: 'acme', ttlSeconds: 600 }),
+      201,
+    );
+    const embedded = (origin: string) => `${origin}/?src=${encodeURIComponent(session.url)}`;
+    const { page, errors } = await openPage();
+
+    // Act: the allowed origin
+    await page.goto(embedded(`http://localhost:${app.port}`));
+    const portal = page.frameLocator('iframe[title="Webhooks"]');
+    await portal.getByRole('heading', { level: 1, name: 'Endpoints' }).waitFor();
+    await portal.getByText('acme', { exact: true }).first().waitFor();
+
+    // Act: another origin (the same app by another name)
+    const other = await openPage();
+    await other.page.goto(embedded(`http://127.0.0.1:${app.port}`));
+    await other.page.getByRole('heading', { level: 1, name: 'Acme app' }).waitFor();
+    await expect
+      .poll(() => other.errors.join('\n'))
+      .toMatch(/(Framing|Refused to frame) .*frame-ancestors 'self' http:\/\/localhost:/);
+
+    // Assess: the refused frame shows none of the portal
+    expect(
+      await other.page
+        .frameLocator('iframe[title="Webhooks"]')
+        .getByRole('heading', { name: 'Endpoints' })
+        .count(),
+    ).toBe(0);
+    expect(errors).toEqual([]);
+    await other.page.close();
     await page.close();
   });
 });

@@ -41,7 +41,10 @@ export interface ConsoleHarness {
   eventually<T>(what: string, check: () => Promise<T | undefined>, ms?: number): Promise<T>;
 }
 
-export function useConsole(env: Record<string, string> = {}): ConsoleHarness {
+/** `env` for local mode, or a function giving it once the file's earlier `beforeAll`s ran. */
+export function useConsole(
+  env: Record<string, string> | (() => Record<string, string>) = {},
+): ConsoleHarness {
   const a11y: string[] = [];
   const harness = {
     a11y,
@@ -111,7 +114,11 @@ export function useConsole(env: Record<string, string> = {}): ConsoleHarness {
   };
 
   beforeAll(async () => {
-    [harness.system, harness.browser] = await Promise.all([startLocalSystem(env), launchBrowser()]);
+    const localEnv = typeof env === 'function' ? env() : env;
+    [harness.system, harness.browser] = await Promise.all([
+      startLocalSystem(localEnv),
+      launchBrowser(),
+    ]);
     harness.consoleUrl = `${harness.system.apiUrl}/console/`;
     harness.catalog = (
       await harness.json<{ data: CatalogEntry[] }>(harness.system.request('GET', '/v1/event-types'))

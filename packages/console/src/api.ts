@@ -3,6 +3,8 @@
  * from sessionStorage only (never localStorage or cookies).
  */
 
+import { tabStore } from './storage';
+
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;
@@ -36,7 +38,7 @@ const CREDENTIAL_KEY = 'hookline.credential';
 
 export function loadCredential(): Credential | undefined {
   try {
-    const raw = sessionStorage.getItem(CREDENTIAL_KEY);
+    const raw = tabStore.get(CREDENTIAL_KEY);
     if (!raw) return undefined;
     const parsed = JSON.parse(raw) as Partial<Credential>;
     return typeof parsed.token === 'string'
@@ -48,11 +50,11 @@ export function loadCredential(): Credential | undefined {
 }
 
 export function saveCredential(credential: Credential): void {
-  sessionStorage.setItem(CREDENTIAL_KEY, JSON.stringify(credential));
+  tabStore.set(CREDENTIAL_KEY, JSON.stringify(credential));
 }
 
 export function clearCredential(): void {
-  sessionStorage.removeItem(CREDENTIAL_KEY);
+  tabStore.remove(CREDENTIAL_KEY);
 }
 
 let unauthorized: (credential: Credential) => void = () => {};

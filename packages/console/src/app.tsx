@@ -17,6 +17,7 @@ import { EventPage, EventsPage } from './pages/events';
 import { KeysPage } from './pages/keys';
 import { type Route, useRoute } from './router';
 import { type Session, SessionContext } from './session';
+import { tabStore } from './storage';
 import { ThemeToggle } from './theme';
 
 const TENANT_KEY = 'hookline.tenant';
@@ -81,7 +82,7 @@ export function App() {
 
   function signOut(message?: string): void {
     clearCredential();
-    sessionStorage.removeItem(TENANT_KEY);
+    tabStore.remove(TENANT_KEY);
     setState({ kind: 'signed-out', ...(message && { message }) });
     if (!location.hash.startsWith('#/')) location.hash = '#/endpoints';
   }
@@ -197,7 +198,7 @@ function SignedIn({
 }) {
   const operator = me.scope === 'admin' && !me.tenant && !credential.portal;
   const [tenant, setTenantState] = useState(
-    () => me.tenant ?? sessionStorage.getItem(TENANT_KEY) ?? 'default',
+    () => me.tenant ?? tabStore.get(TENANT_KEY) ?? 'default',
   );
   const route = useRoute();
   const session = useMemo<Session>(
@@ -208,7 +209,7 @@ function SignedIn({
       tenant,
       setTenant(next: string) {
         if (!operator) return;
-        sessionStorage.setItem(TENANT_KEY, next);
+        tabStore.set(TENANT_KEY, next);
         setTenantState(next);
       },
       announce(message: string) {

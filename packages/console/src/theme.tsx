@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
+import { preferenceStore } from './storage';
 
 const THEME_KEY = 'hookline.theme';
 type Theme = 'light' | 'dark';
 
 /** The stored choice, if any; otherwise the page follows prefers-color-scheme. */
 export function applyStoredTheme(): void {
-  const stored = localStorage.getItem(THEME_KEY);
+  const stored = preferenceStore.get(THEME_KEY);
   if (stored === 'light' || stored === 'dark') document.documentElement.dataset.theme = stored;
 }
 
@@ -25,7 +26,7 @@ export function ThemeToggle() {
       aria-pressed={theme === 'dark'}
       onClick={() => {
         document.documentElement.dataset.theme = next;
-        localStorage.setItem(THEME_KEY, next);
+        preferenceStore.set(THEME_KEY, next);
         setTheme(next);
       }}
     >
