@@ -36,6 +36,7 @@ const STEPS = [
   'publish-eventbridge',
   'feed',
   'dead-letter',
+  'console',
   'alarm-topic',
   'dashboard',
   'cleanup',
@@ -101,7 +102,15 @@ describe('hookline smoke', () => {
       expect(report.steps.find((s) => s.name === 'dead-letter')?.detail).toMatch(
         /^2 dead letters: max_attempts after 2 attempts \(last: 401\)$/,
       );
+      expect(report.steps.find((s) => s.name === 'console')?.detail).toBe(
+        `${system.apiUrl}/console/: the page with its CSP, and a portal token for ${report.tenant} through its origin`,
+      );
       expect(await endpointsOf(system, report.tenant)).toEqual([]);
+      // The portal session it opened is revoked, not left to expire.
+      const keys = (await (await system.request('GET', '/v1/api-keys')).json()) as {
+        data: { tenant?: string }[];
+      };
+      expect(keys.data.filter((k) => k.tenant === report.tenant)).toEqual([]);
       expect(await dlqDepth(system)).toBe(depthBefore);
       // The dead letters went back to the queue and were dropped (their endpoint is gone), not
       // tried and dead-lettered again, which would take the failing endpoint's 1 s retry.
@@ -126,8 +135,13 @@ describe('hookline smoke', () => {
           AlarmTopicArn: topicArn,
           DashboardName: 'Hookline-staging',
           BootstrapAdminKeySecretArn: secretArn,
+          ConsoleUrl: `${system.apiUrl}/console/`,
         };
         cloudFormation.stacks.set('Hookline-staging', outputs);
+        cloudFormation.stacks.set('Hookline-elsewhere', {
+          ...outputs,
+          ConsoleUrl: 'https://d111111abcdef8.cloudfront.net/',
+        });
         cloudFormation.stacks.set('Hookline-broken', { ...outputs, DashboardName: 'Gone' });
         secrets.secrets.set(secretArn, system.apiKey);
         sns.topics.set(topicArn, { confirmed: 1 });
@@ -164,6 +178,22 @@ describe('hookline smoke', () => {
         expect(row(run, 'dashboard')?.[2]).toBe('Hookline-staging: 3 widgets');
         expect(run.stdout).toMatch(/\nPASS: every step passed or was skipped, in [\d.]+ s\n$/);
         expect(run.stdout).not.toContain(system.apiKey);
+      });
+
+      it("fails the console step when portal links lead elsewhere than the stack's ConsoleUrl", async () => {
+        // Act
+        const run = await runHookline(
+          ['smoke', '--stack', 'Hookline-elsewhere', '--timeout', '15'],
+          { env: aws },
+        );
+
+        // Assess
+        expect(run.code).toBe(1);
+        expect(row(run, 'console')?.[1]).toBe('FAIL');
+        expect(row(run, 'dashboard')?.[1]).toBe('PASS');
+        expect(run.stderr).toBe(
+          `hookline: smoke: console: the portal link leads to ${system.apiUrl}/console/, not to the stack's ConsoleUrl https://d111111abcdef8.cloudfront.net/\n`,
+        );
       });
 
       it('fails with a clear line when the dashboard does not exist', async () => {
@@ -208,7 +238,7 @@ describe('hookline smoke', () => {
       expect(row(run, 'feed')?.[1]).toBe('PASS');
       expect(row(run, 'dead-letter')?.[1]).toBe('FAIL');
       expect(row(run, 'cleanup')?.[1]).toBe('PASS');
-      expect(run.stdout).toMatch(/\nFAIL: 1 of 9 steps failed, in [\d.]+ s\n$/);
+      expect(run.stdout).toMatch(/\nFAIL: 1 of 10 steps failed, in [\d.]+ s\n$/);
       expect(await endpointsOf(system, tenantOf(run) as string)).toEqual([]);
     });
 

@@ -13,6 +13,7 @@ import { ApiError } from './errors.js';
 import type { FeedItem, FeedPage } from './forwarder.js';
 import { type Job, pollJob } from './jobs.js';
 import { signatureProblem } from './signatures.js';
+import { ConsoleAbsent, ConsoleCheckFailed, checkConsole } from './smoke-console.js';
 
 export type StepStatus = 'PASS' | 'FAIL' | 'SKIP';
 
@@ -297,6 +298,22 @@ export class SmokeRun {
         ? 'no confirmed subscription: nobody hears the alarms'
         : `${subscriptions.confirmed} confirmed subscriptions`;
     return `${arn}: ${heard}${subscriptions.pending > 0 ? `, ${subscriptions.pending} pending` : ''}`;
+  }
+
+  /** The console and a portal session for the tenant (smoke-console.ts). */
+  async console(): Promise<string> {
+    const stack = this.context.target.stack;
+    const expected =
+      stack === undefined
+        ? undefined
+        : await this.context.target.stackOutput('ConsoleUrl').catch(() => undefined);
+    try {
+      return await checkConsole(this.api, this.tenant, expected, this.abort.signal);
+    } catch (error) {
+      if (error instanceof ConsoleAbsent) throw new StepSkipped(error.message);
+      if (error instanceof ConsoleCheckFailed) throw new StepFailed(error.message);
+      throw error;
+    }
   }
 
   async dashboard(): Promise<string> {

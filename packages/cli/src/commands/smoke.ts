@@ -34,6 +34,7 @@ async function runSteps(run: SmokeRun, context: Context, keep: boolean): Promise
       }
       await run.step('feed', () => run.readFeed());
       await run.step('dead-letter', () => run.awaitDeadLetters());
+      await run.step('console', () => run.console());
     } else {
       for (const name of [
         'endpoints',
@@ -41,6 +42,7 @@ async function runSteps(run: SmokeRun, context: Context, keep: boolean): Promise
         'publish-eventbridge',
         'feed',
         'dead-letter',
+        'console',
       ]) {
         run.skip(name, 'the API was not reachable');
       }
