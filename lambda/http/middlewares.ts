@@ -102,7 +102,10 @@ export function requireApiKey(
         throw new UnauthorizedError('send an API key as Authorization: Bearer <key>');
       }
       const principal = authorizedPrincipal(request.event) ?? (await keys.principalOf(match[1]));
-      if (!principal) throw new UnauthorizedError('the API key is not valid');
+      // A portal session is always confined; one without a tenant would act as an operator.
+      if (!principal || (principal.scope === 'portal' && principal.tenant === undefined)) {
+        throw new UnauthorizedError('the API key is not valid');
+      }
       // API Gateway may serve a cached authorizer answer past a session's end: check it here.
       if (hasExpired(principal.expiresAt, Date.now())) {
         throw new UnauthorizedError('the portal session has expired: ask for a new link');

@@ -87,6 +87,18 @@ async function createEndpoint(tenant: string) {
 }
 
 describe('the management handler', () => {
+  it('refuses a portal key that names no tenant rather than take it for an operator', async () => {
+    // Prepare: a portal key stored without a tenant, which the API never makes
+    const unconfined = generateApiKey('portal');
+    await keyStore.store(unconfined, 'portal', { expiresAt: 1_900_000_000 });
+
+    // Act
+    const listed = await call(management, 'GET', '/v1/endpoints', { key: unconfined });
+
+    // Assess
+    expect(listed.status).toBe(401);
+  });
+
   it('answers GET /health without a key', async () => {
     // Act
     const health = await call(management, 'GET', '/health');
