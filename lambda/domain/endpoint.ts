@@ -4,7 +4,7 @@ import { BadRequestError } from './errors';
 import { TENANT_PATTERN } from './event';
 import { describeNonPublic, hostProblem, literalAddress, PUBLIC_ONLY } from './ssrf';
 import { isValidEventTypeFilter } from './subscriptions';
-import { FieldReader, isPlainObject } from './validation';
+import { bodyFields, type FieldReader, isPlainObject } from './validation';
 
 export interface EndpointSecret {
   readonly secret: string;
@@ -142,8 +142,7 @@ function readType(body: Record<string, unknown>, reader: FieldReader): EndpointT
 
 export function parseEndpointInput(raw: unknown, policy: UrlPolicy): EndpointInput {
   const body = isPlainObject(raw) ? raw : {};
-  const reader = new FieldReader(body, '/');
-  if (!isPlainObject(raw)) reader.problems.push({ field: '/', message: 'must be a JSON object' });
+  const reader = bodyFields(raw);
   const type = readType(body, reader);
   if (type === 'polling') {
     for (const field of PUSH_ONLY.filter((key) => body[key] !== undefined)) {
@@ -254,8 +253,7 @@ export function patchEndpoint(
   now: Date,
 ): Endpoint {
   const body = isPlainObject(raw) ? raw : {};
-  const reader = new FieldReader(body, '/');
-  if (!isPlainObject(raw)) reader.problems.push({ field: '/', message: 'must be a JSON object' });
+  const reader = bodyFields(raw);
   reader.rejectUnknown(PATCHABLE);
   for (const fixed of ['tenant', 'type'].filter((key) => body[key] !== undefined)) {
     reader.problems.push({ field: `/${fixed}`, message: 'cannot change; create a new endpoint' });

@@ -3,18 +3,11 @@ import type { Endpoint } from './endpoint';
 import { ENDPOINT_ID_PATTERN, EVENT_ID_PATTERN } from './ids';
 import type { JobSpec } from './jobs';
 import { isValidEventTypeFilter } from './subscriptions';
-import { FieldReader, isPlainObject } from './validation';
-
-function reader(raw: unknown): FieldReader {
-  const body = isPlainObject(raw) ? raw : {};
-  const fields = new FieldReader(body, '/');
-  if (!isPlainObject(raw)) fields.problems.push({ field: '/', message: 'must be a JSON object' });
-  return fields;
-}
+import { bodyFields } from './validation';
 
 /** `{since, until?, eventTypes?, onlyFailed?}` for one endpoint; `until` defaults to now. */
 export function parseReplayRequest(raw: unknown, endpoint: Endpoint, now: number): JobSpec {
-  const fields = reader(raw);
+  const fields = bodyFields(raw);
   fields.rejectUnknown(['since', 'until', 'eventTypes', 'onlyFailed']);
   const since = fields.instant('since', { required: true });
   const until = fields.instant('until') ?? new Date(now).toISOString();
@@ -47,7 +40,7 @@ export function parseReplayRequest(raw: unknown, endpoint: Endpoint, now: number
  * only, for a tenant-scoped key).
  */
 export function parseRedriveRequest(raw: unknown, tenant?: string): JobSpec {
-  const fields = reader(raw ?? {});
+  const fields = bodyFields(raw ?? {});
   fields.rejectUnknown(['endpointId', 'eventType', 'ids']);
   const endpointId = fields.string('endpointId', {
     pattern: ENDPOINT_ID_PATTERN,

@@ -14,6 +14,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A reader of a request body's top-level fields; a body that is no JSON object is a problem at `/`. */
+export function bodyFields(raw: unknown): FieldReader {
+  const fields = new FieldReader(isPlainObject(raw) ? raw : {}, '/');
+  if (!isPlainObject(raw)) fields.problems.push({ field: '/', message: 'must be a JSON object' });
+  return fields;
+}
+
 export class FieldReader {
   readonly problems: FieldProblem[] = [];
 

@@ -300,6 +300,7 @@ function apiRoute(
 function localRoute(
   options: LocalApiOptions,
   authorize: ReturnType<typeof authorizing>,
+  serveConsole: Route | undefined,
   request: IncomingMessage,
   url: URL,
 ): Route | undefined {
@@ -308,8 +309,7 @@ function localRoute(
   if (method === 'POST' && url.pathname === '/' && target.startsWith('AWSEvents.'))
     return target === 'AWSEvents.PutEvents' ? putEvents(options) : unknownOperation;
   if (url.pathname === '/_local/bus' && method === 'GET') return localBus(options);
-  if (options.console && isConsoleRequest(method, url.pathname))
-    return consoleFiles(options.console);
+  if (serveConsole && isConsoleRequest(method, url.pathname)) return serveConsole;
   const sandboxName = /^\/sandbox\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname)?.[1];
   if (sandboxName) return sandbox(options, sandboxName);
   const route = routeFor(method, url.pathname);
@@ -323,6 +323,8 @@ function localRoute(
  */
 export function createLocalApi(options: LocalApiOptions): RequestListener {
   const authorize = authorizing(options.authorizer);
+  // Its headers are the same for every file: worked out once, not per request.
+  const serveConsole = options.console && consoleFiles(options.console);
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     if (!isLoopbackHost(request.headers.host)) {
       sendMisdirected(request, response);
@@ -330,7 +332,7 @@ export function createLocalApi(options: LocalApiOptions): RequestListener {
     }
     // Built from Host so sandbox URLs match what endpoints registered.
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
-    const route = localRoute(options, authorize, request, url);
+    const route = localRoute(options, authorize, serveConsole, request, url);
     if (!route) {
       send(response, 404, notFound(url.pathname), PROBLEM);
       return;

@@ -8,7 +8,7 @@ import {
 import { TENANT_PATTERN } from '../../domain/event';
 import { hasExpired } from '../../domain/expiry';
 import type { ApiKeyScope } from '../../domain/ports';
-import { FieldReader, isPlainObject } from '../../domain/validation';
+import { bodyFields } from '../../domain/validation';
 import { readJsonBody } from '../middlewares';
 import { type HttpResult, json } from '../response';
 import { findById, type RouteEvent } from './shared';
@@ -39,8 +39,7 @@ export async function createApiKey(
   event: RouteEvent,
 ): Promise<HttpResult> {
   const raw = readJsonBody(event, 4096);
-  const fields = new FieldReader(isPlainObject(raw) ? raw : {}, '/');
-  if (!isPlainObject(raw)) fields.problems.push({ field: '/', message: 'must be a JSON object' });
+  const fields = bodyFields(raw);
   fields.rejectUnknown(['scope', 'tenant', 'description']);
   const scope = fields.string('scope', {
     required: true,

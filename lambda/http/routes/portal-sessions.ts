@@ -2,7 +2,7 @@ import type { DynamoApiKeyRepository } from '../../adapters/dynamo/api-key-store
 import { apiKeyId, generateApiKey } from '../../adapters/dynamo/api-key-store';
 import { ConflictError } from '../../domain/errors';
 import { TENANT_PATTERN } from '../../domain/event';
-import { FieldReader, isPlainObject } from '../../domain/validation';
+import { bodyFields } from '../../domain/validation';
 import { readJsonBody } from '../middlewares';
 import { type HttpResult, json } from '../response';
 import type { RouteEvent } from './shared';
@@ -31,8 +31,7 @@ export async function createPortalSession(
   event: RouteEvent,
 ): Promise<HttpResult> {
   const raw = readJsonBody(event, 4096);
-  const fields = new FieldReader(isPlainObject(raw) ? raw : {}, '/');
-  if (!isPlainObject(raw)) fields.problems.push({ field: '/', message: 'must be a JSON object' });
+  const fields = bodyFields(raw);
   fields.rejectUnknown(['tenant', 'ttlSeconds']);
   const tenant = fields.string('tenant', {
     required: true,
